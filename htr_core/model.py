@@ -1,0 +1,132 @@
+"""The Keras CRNN (convolutions + BiLSTM, CTC) and its model-directory format.
+
+With ``import_utils`` kept apart, this and ``train.py`` are the only modules that import
+TensorFlow/Keras. A model directory holds ``model.keras`` (training/fallback), ``model.onnx``
+(inference), ``charset.txt`` and ``config.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import keras  # noqa: E402
+from keras import layers  # noqa: E402
+
+from htr_core.charset import Charset  # noqa: E402
+
+log = logging.getLogger(__name__)
+
+KERAS_FILE = "model.keras"
+ONNX_FILE = "model.onnx"
+CONFIG_FILE = "config.json"
+CHARSET_FILE = "charset.txt"
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Everything inference needs to know about a model besides its weights."""
+
+    name: str = "word"
+    line_mode: bool = False
+    height: int = 32
+    width: int = 128
+    downsample: int = 4  # input columns per output time step
+    conv_filters: tuple[int, ...] = (32, 64, 128, 128, 256)
+    lstm_units: int = 128
+    lstm_layers: int = 2
+    dropout: float = 0.2
+    decoder: str = "beamsearch"
+    beam_width: int = 16
+    extra: dict = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=2)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "ModelConfig":
+        known = {f.name for f in fields(cls)}
+        unknown = set(data) - known
+        if unknown:
+            raise ValueError(f"unknown model config keys: {sorted(unknown)}")
+        data = dict(data)
+        if "conv_filters" in data:
+            data["conv_filters"] = tuple(data["conv_filters"])
+        return cls(**data)
+
+    @classmethod
+    def load(cls, model_dir: Path) -> "ModelConfig":
+        return cls.from_dict(json.loads((Path(model_dir) / CONFIG_FILE).read_text()))
+
+
+def build_crnn(config: ModelConfig, charset: Charset) -> keras.Model:
+    """Conv blocks -> (time, features) -> BiLSTM x N -> per-step logits (blank = index 0).
+
+    The first two blocks pool 2x2, the last few pool only the height, so the time axis keeps
+    width/4 steps: room for about two steps per character.
+    """
+    if config.height % 32:
+        raise ValueError("height must be a multiple of 32")
+    inputs = keras.Input(shape=(config.height, None, 1), name="image")
+    x = inputs
+    height = config.height
+    for block, filters in enumerate(config.conv_filters):
+        x = layers.Conv2D(filters, 3, padding="same", use_bias=False, name=f"conv{block}")(x)
+        x = layers.BatchNormalization(name=f"bn{block}")(x)
+        x = layers.ReLU(name=f"relu{block}")(x)
+        if block < 2:
+            x = layers.MaxPooling2D((2, 2), name=f"pool{block}")(x)
+            height //= 2
+        elif height > 1 and block >= len(config.conv_filters) - _height_pools(config.height):
+            x = layers.MaxPooling2D((2, 1), name=f"pool{block}")(x)
+            height //= 2
+    if height != 1:
+        raise ValueError(f"conv stack leaves height {height}; use more conv blocks")
+    x = layers.Reshape((-1, config.conv_filters[-1]), name="to_sequence")(x)
+    x = layers.Dropout(config.dropout, name="drop_features")(x)
+    for index in range(config.lstm_layers):
+        x = layers.Bidirectional(
+            layers.LSTM(config.lstm_units, return_sequences=True, dropout=config.dropout / 2),
+            name=f"bilstm{index}",
+        )(x)
+    logits = layers.Dense(charset.num_classes, name="logits")(x)
+    return keras.Model(inputs, logits, name=f"crnn_{config.name}")
+
+
+def _height_pools(height: int) -> int:
+    """(2, 1) pools needed after the two (2, 2) pools to bring the height to 1."""
+    return int(height // 4).bit_length() - 1
+
+
+def save_model_dir(model: keras.Model, config: ModelConfig, charset: Charset, model_dir: Path) -> None:
+    model_dir = Path(model_dir)
+    model_dir.mkdir(parents=True, exist_ok=True)
+    model.save(model_dir / KERAS_FILE)
+    charset.save(model_dir / CHARSET_FILE)
+    (model_dir / CONFIG_FILE).write_text(config.to_json() + "\n")
+
+
+def load_keras_model(model_dir: Path) -> keras.Model:
+    return keras.models.load_model(Path(model_dir) / KERAS_FILE, compile=False)
+
+
+def export_onnx(model: keras.Model, config: ModelConfig, path: Path) -> Path:
+    """Export to ONNX with a dynamic batch and width: inference then runs without TensorFlow."""
+    import tensorflow as tf
+    import tf2onnx
+
+    # Dropout off and a plain inference graph: wrap the call in a tf.function with a fixed signature.
+    spec = (tf.TensorSpec((None, config.height, None, 1), tf.float32, name="image"),)
+
+    @tf.function(input_signature=spec)
+    def serve(image):
+        return {"logits": model(image, training=False)}
+
+    tf2onnx.convert.from_function(serve, input_signature=spec, opset=17, output_path=str(path))
+    log.info("exported %s", path)
+    return Path(path)

@@ -1,0 +1,121 @@
+"""Pure numpy/OpenCV preprocessing of text crops for the recognizer.
+
+The network sees float32 "ink" images: ink 1.0, background 0.0, so zero padding is blank paper.
+``to_ink`` normalises contrast, ``fit_to_box`` scales a crop into the model's fixed input box
+(keeping aspect ratio, left-aligned like a line of writing) and ``augment_ink`` makes training
+crops vary the way real handwriting and scans do. Randomness always comes from an explicit
+``np.random.Generator`` so a run can be repeated.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+
+def to_ink(grey: np.ndarray) -> np.ndarray:
+    """Grey uint8 (dark ink on light paper) -> float32 ink map in [0, 1], contrast-stretched."""
+    if grey.ndim != 2:
+        raise ValueError(f"expected a 2-D grey image, got shape {grey.shape}")
+    if grey.size == 0:
+        raise ValueError("the image is empty")
+    values = grey.astype(np.float32)
+    paper = float(np.percentile(values, 90))
+    ink = float(values.min())
+    if paper - ink < 12.0:  # nothing that looks like ink: a blank crop
+        return np.zeros_like(values)
+    return np.clip((paper - values) / (paper - ink), 0.0, 1.0)
+
+
+def crop_to_ink(ink: np.ndarray, threshold: float = 0.25, margin: int = 2) -> np.ndarray:
+    """Trim blank borders so the text fills the model's box; a blank image is returned as is."""
+    rows = np.flatnonzero((ink > threshold).any(axis=1))
+    cols = np.flatnonzero((ink > threshold).any(axis=0))
+    if rows.size == 0 or cols.size == 0:
+        return ink
+    top, bottom = max(rows[0] - margin, 0), min(rows[-1] + margin + 1, ink.shape[0])
+    left, right = max(cols[0] - margin, 0), min(cols[-1] + margin + 1, ink.shape[1])
+    return ink[top:bottom, left:right]
+
+
+def fit_to_box(
+    ink: np.ndarray,
+    height: int,
+    width: int,
+    rng: np.random.Generator | None = None,
+) -> np.ndarray:
+    """Scale ``ink`` to fit (height, width) keeping its aspect ratio and pad with background.
+
+    Without ``rng`` the crop is placed left and vertically centred (what inference does); with
+    it the scale and position jitter a little, which training needs.
+    """
+    h, w = ink.shape
+    scale = min(height / h, width / w)
+    if rng is not None:
+        scale *= rng.uniform(0.75, 1.0)
+    new_w = int(np.clip(round(w * scale), 1, width))
+    new_h = int(np.clip(round(h * scale), 1, height))
+    interpolation = cv2.INTER_AREA if scale < 1.0 else cv2.INTER_LINEAR
+    resized = cv2.resize(ink, (new_w, new_h), interpolation=interpolation)
+    box = np.zeros((height, width), dtype=np.float32)
+    if rng is None:
+        top, left = (height - new_h) // 2, 0
+    else:
+        top = int(rng.integers(0, height - new_h + 1))
+        left = int(rng.integers(0, min(width - new_w, 8) + 1))
+    box[top : top + new_h, left : left + new_w] = resized
+    return box
+
+
+def augment_ink(ink: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Random slant, rotation, stroke width, elastic warp, blur, contrast and noise."""
+    h, w = ink.shape
+    out = ink.astype(np.float32, copy=True)
+
+    # Stroke width: thicker or thinner pens (only where strokes survive erosion).
+    roll = rng.random()
+    if roll < 0.2:
+        out = cv2.dilate(out, np.ones((2, 2), np.uint8))
+    elif roll < 0.35 and min(h, w) > 20:
+        thinner = cv2.erode(out, np.ones((2, 2), np.uint8))
+        if thinner.max() > 0.5:
+            out = thinner
+
+    # Slant (shear) and a small rotation, applied as one affine map with room to grow.
+    shear = rng.uniform(-0.45, 0.45) if rng.random() < 0.7 else 0.0
+    angle = np.deg2rad(rng.uniform(-3.0, 3.0)) if rng.random() < 0.5 else 0.0
+    if shear or angle:
+        pad = int(abs(shear) * h) + 2
+        cos, sin = np.cos(angle), np.sin(angle)
+        matrix = np.array([[cos, -sin + shear, pad], [sin, cos, 0.0]], dtype=np.float32)
+        matrix[0, 2] -= shear * h / 2  # keep the crop centred after shearing
+        out = cv2.warpAffine(out, matrix, (w + 2 * pad, h), flags=cv2.INTER_LINEAR, borderValue=0)
+        out = crop_to_ink(out)
+
+    # Elastic distortion: smooth random displacement, the wobble of a real hand.
+    if rng.random() < 0.4:
+        hh, ww = out.shape
+        alpha = rng.uniform(1.0, 2.5)
+        sigma = max(hh, 8) / 4
+        dx = cv2.GaussianBlur(rng.uniform(-1, 1, (hh, ww)).astype(np.float32), (0, 0), sigma)
+        dy = cv2.GaussianBlur(rng.uniform(-1, 1, (hh, ww)).astype(np.float32), (0, 0), sigma)
+        norm = max(float(np.abs(dx).max()), float(np.abs(dy).max()), 1e-6)
+        grid_x, grid_y = np.meshgrid(np.arange(ww, dtype=np.float32), np.arange(hh, dtype=np.float32))
+        out = cv2.remap(
+            out, grid_x + dx / norm * alpha, grid_y + dy / norm * alpha, cv2.INTER_LINEAR, borderValue=0
+        )
+
+    if rng.random() < 0.25:
+        out = cv2.GaussianBlur(out, (0, 0), rng.uniform(0.4, 1.0))
+    # Faded ink, grey paper, sensor noise.
+    out = out * rng.uniform(0.6, 1.0)
+    if rng.random() < 0.4:
+        out = out + rng.uniform(0.0, 0.15)
+    if rng.random() < 0.4:
+        out = out + rng.normal(0.0, rng.uniform(0.02, 0.08), out.shape).astype(np.float32)
+    return np.clip(out, 0.0, 1.0).astype(np.float32)
+
+
+def prepare_crop(grey: np.ndarray, height: int, width: int) -> np.ndarray:
+    """Inference path: grey crop -> model input box (height, width) float32."""
+    return fit_to_box(crop_to_ink(to_ink(grey)), height, width)

@@ -1,0 +1,266 @@
+"""Training loop: real + synthetic data, CTC loss, checkpoints, resume, early stopping, export.
+
+Model selection uses a writer-disjoint holdout carved from the *training* writers, so the
+official ``val``/``dev`` splits stay untouched until the final measurement.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import zlib
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+import numpy as np
+
+from htr_core.charset import Charset
+from htr_core.data.batching import make_batch, max_label_length, usable_indices
+from htr_core.data.dataset import ConcatDataset, Dataset, FileDataset, Sample
+from htr_core.decode import best_path
+from htr_core.metrics import error_rates
+from htr_core.model import (
+    KERAS_FILE,
+    ONNX_FILE,
+    ModelConfig,
+    build_crnn,
+    export_onnx,
+    load_keras_model,
+    save_model_dir,
+)
+
+log = logging.getLogger(__name__)
+
+STATE_FILE = "train_state.json"
+LAST_CHECKPOINT = "last.keras"
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    model_dir: Path
+    name: str = "word"
+    line_mode: bool = False
+    width: int | None = None  # default: 128 for words, 512 for lines
+    iam_dir: Path | None = None
+    washington_dir: Path | None = None
+    pairs_dirs: tuple[Path, ...] = ()
+    fonts_dir: Path | None = None
+    synthetic_per_epoch: int = 0
+    words_per_line_dataset: bool = True  # line mode: also keep single words (the model reads both)
+    batch_size: int = 64
+    epochs: int = 40
+    learning_rate: float = 1e-3
+    patience: int = 8
+    init_from: Path | None = None  # start from another model's weights (e.g. word -> line)
+    max_steps_per_epoch: int | None = None
+    holdout_every: int = 16  # 1 in N training writers is held out for model selection
+    max_holdout: int = 1500
+    fast: bool = False  # cache real images in LMDB
+    seed: int = 0
+    verbose: int = 2
+    model_overrides: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "TrainConfig":
+        known = {f.name for f in fields(cls)}
+        unknown = set(data) - known
+        if unknown:
+            raise ValueError(f"unknown training config keys: {sorted(unknown)}")
+        return cls(**data)
+
+
+def _is_holdout(writer: str, every: int) -> bool:
+    return bool(writer) and zlib.crc32(writer.encode()) % every == 0
+
+
+def build_datasets(config: TrainConfig) -> tuple[Dataset, Dataset]:
+    """(train, holdout) from every configured source."""
+    from htr_core.data.iam import load_iam_words
+    from htr_core.data.lines import SimulatedLineDataset
+    from htr_core.data.pairs import load_pairs
+    from htr_core.data.synthetic import SyntheticDataset
+    from htr_core.data.washington import washington_word_crops
+
+    train_parts: list[Dataset] = []
+    holdout_parts: list[Dataset] = []
+    if config.iam_dir is not None:
+        words = load_iam_words(config.iam_dir, split="train")
+        train_words = [s for s in words if not _is_holdout(s.writer, config.holdout_every)]
+        held = [s for s in words if _is_holdout(s.writer, config.holdout_every)]
+        log.info("IAM train words: %d for training, %d held out (%d writers)",
+                 len(train_words), len(held), len({s.writer for s in held}))
+        if config.line_mode:
+            train_parts.append(SimulatedLineDataset(train_words, seed=config.seed))
+            holdout_parts.append(SimulatedLineDataset(held, seed=config.seed + 1))
+        if not config.line_mode or config.words_per_line_dataset:
+            train_parts.append(_maybe_cached(train_words, config, "iam_train"))
+            if not config.line_mode:
+                holdout_parts.append(FileDataset(held))
+    if config.washington_dir is not None:
+        train_parts.append(washington_word_crops(config.washington_dir, "train"))
+    for folder in config.pairs_dirs:
+        pairs = load_pairs(folder)
+        log.info("%s: %d image/text pairs", folder, len(pairs))
+        train_parts.append(_maybe_cached(pairs, config, Path(folder).name))
+    if config.synthetic_per_epoch and config.fonts_dir is not None:
+        train_parts.append(SyntheticDataset(config.fonts_dir, config.synthetic_per_epoch,
+                                            line_mode=config.line_mode, seed=config.seed))
+        if config.line_mode:
+            train_parts.append(SyntheticDataset(config.fonts_dir, config.synthetic_per_epoch // 3,
+                                                line_mode=False, seed=config.seed + 7))
+    train = ConcatDataset(train_parts)
+    if len(train) == 0:
+        raise ValueError("no training data: give --data_dir (IAM layout or image/.txt pairs) or fonts")
+    holdout = ConcatDataset(holdout_parts)
+    return train, holdout
+
+
+def _maybe_cached(samples: list[Sample], config: TrainConfig, name: str) -> Dataset:
+    if not config.fast:
+        return FileDataset(samples)
+    from htr_core.data.lmdb_cache import LmdbDataset, build_lmdb_cache
+
+    cache = Path(config.model_dir) / "cache" / f"{name}.lmdb"
+    if not cache.exists():
+        build_lmdb_cache(FileDataset(samples), cache)
+    return LmdbDataset(cache)
+
+
+def _texts(dataset: Dataset) -> list[str] | None:
+    """Labels without loading images, where the dataset can tell them."""
+    parts = dataset.parts if isinstance(dataset, ConcatDataset) else [dataset]
+    texts: list[str] = []
+    for part in parts:
+        getter = getattr(part, "texts", None)
+        if getter is None:
+            return None
+        texts.extend(getter())
+    return texts
+
+
+def _keras_sequence(dataset: Dataset, indices: np.ndarray, charset: Charset, model_config: ModelConfig,
+                    batch_size: int, seed: int, augment: bool, max_steps: int | None):
+    import keras
+
+    class BatchSequence(keras.utils.PyDataset):
+        """Shuffled, augmented batches; threads overlap image work with training."""
+
+        def __init__(self):
+            super().__init__(workers=2, use_multiprocessing=False, max_queue_size=8)
+            self.epoch = 0
+            self.order = indices.copy()
+            self.shuffle()
+
+        def shuffle(self):
+            np.random.default_rng(seed + self.epoch).shuffle(self.order)
+
+        def __len__(self):
+            steps = math.ceil(len(self.order) / batch_size)
+            return min(steps, max_steps) if max_steps else steps
+
+        def __getitem__(self, step):
+            batch_indices = self.order[step * batch_size : (step + 1) * batch_size]
+            rng = np.random.default_rng((seed, self.epoch, step)) if augment else None
+            batch = make_batch(dataset, batch_indices, charset, model_config.height, model_config.width, rng)
+            return batch.images, batch.labels
+
+        def on_epoch_end(self):
+            self.epoch += 1
+            self.shuffle()
+
+    return BatchSequence()
+
+
+def predict_texts(model, dataset: Dataset, indices: np.ndarray, charset: Charset,
+                  model_config: ModelConfig, batch_size: int = 64) -> tuple[list[str], list[str]]:
+    """(references, best-path predictions) with the Keras model; used for model selection."""
+    refs, hyps = [], []
+    for start in range(0, len(indices), batch_size):
+        batch = make_batch(dataset, indices[start : start + batch_size], charset,
+                           model_config.height, model_config.width)
+        logits = model.predict_on_batch(batch.images)
+        refs.extend(batch.texts)
+        hyps.extend(best_path(row, charset).text for row in np.asarray(logits))
+    return refs, hyps
+
+
+def train(config: TrainConfig) -> dict:
+    """Train (or resume) a model into ``config.model_dir``; returns the final holdout report."""
+    import keras
+
+    model_dir = Path(config.model_dir)
+    model_dir.mkdir(parents=True, exist_ok=True)
+    width = config.width or (512 if config.line_mode else 128)
+    model_config = ModelConfig(name=config.name, line_mode=config.line_mode, width=width,
+                               **config.model_overrides)
+    charset = Charset()
+    keras.utils.set_random_seed(config.seed)
+
+    train_set, holdout_set = build_datasets(config)
+    limit = max_label_length(width, model_config.downsample)
+    train_texts = _texts(train_set)
+    train_indices = (usable_indices(train_texts, charset, limit) if train_texts is not None
+                     else np.arange(len(train_set)))
+    holdout_texts = _texts(holdout_set)
+    holdout_indices = (usable_indices(holdout_texts, charset, limit) if holdout_texts is not None
+                       else np.arange(len(holdout_set)))
+    holdout_indices = np.random.default_rng(config.seed).permutation(holdout_indices)[: config.max_holdout]
+    log.info("training on %d items, selecting on %d held-out items", len(train_indices), len(holdout_indices))
+
+    state_path = model_dir / STATE_FILE
+    state = json.loads(state_path.read_text()) if state_path.exists() else {}
+    last = model_dir / LAST_CHECKPOINT
+    if last.exists() and state:
+        log.info("resuming from %s at epoch %d", last, state["epoch"])
+        model = keras.models.load_model(last, compile=False)
+    else:
+        state = {"epoch": 0, "best_cer": None, "stale_epochs": 0, "learning_rate": config.learning_rate,
+                 "history": []}
+        model = build_crnn(model_config, charset)
+        if config.init_from is not None:
+            source = load_keras_model(config.init_from)
+            model.set_weights(source.get_weights())
+            log.info("initialised weights from %s", config.init_from)
+    model.compile(optimizer=keras.optimizers.Adam(state["learning_rate"], clipnorm=5.0),
+                  loss=keras.losses.CTC())
+
+    sequence = _keras_sequence(train_set, train_indices, charset, model_config, config.batch_size,
+                               config.seed, augment=True, max_steps=config.max_steps_per_epoch)
+    sequence.epoch = state["epoch"]
+    sequence.shuffle()
+
+    for epoch in range(state["epoch"], config.epochs):
+        history = model.fit(sequence, epochs=epoch + 1, initial_epoch=epoch, verbose=config.verbose)
+        loss = float(history.history["loss"][-1])
+        refs, hyps = predict_texts(model, holdout_set, holdout_indices, charset, model_config)
+        rates = error_rates(refs, hyps) if refs else None
+        cer = rates.cer if rates else loss
+        improved = state["best_cer"] is None or cer < state["best_cer"] - 1e-4
+        state["history"].append({"epoch": epoch + 1, "loss": loss, "holdout_cer": cer,
+                                 "holdout_exact": rates.exact if rates else None,
+                                 "learning_rate": state["learning_rate"]})
+        log.info("epoch %d: loss %.3f, holdout CER %.4f, exact %.3f%s", epoch + 1, loss, cer,
+                 rates.exact if rates else float("nan"), " (best)" if improved else "")
+        if improved:
+            state["best_cer"], state["stale_epochs"] = cer, 0
+            save_model_dir(model, model_config, charset, model_dir)
+        else:
+            state["stale_epochs"] += 1
+            if state["stale_epochs"] % 3 == 0:  # plateau: halve the step size
+                state["learning_rate"] /= 2
+                model.optimizer.learning_rate.assign(state["learning_rate"])
+                log.info("learning rate -> %.2e", state["learning_rate"])
+        state["epoch"] = epoch + 1
+        model.save(last)
+        state_path.write_text(json.dumps(state, indent=2))
+        if state["stale_epochs"] >= config.patience:
+            log.info("early stop: no holdout improvement for %d epochs", config.patience)
+            break
+
+    best = load_keras_model(model_dir)
+    export_onnx(best, model_config, model_dir / ONNX_FILE)
+    (model_dir / "training_config.json").write_text(
+        json.dumps({k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(config).items()},
+                   indent=2, default=str))
+    return {"best_holdout_cer": state["best_cer"], "epochs": state["epoch"], "keras": str(model_dir / KERAS_FILE)}
