@@ -7,6 +7,9 @@ time steps each character covers (which later map back to x positions in the ima
 
 from __future__ import annotations
 
+import bisect
+from typing import Sequence
+
 import numpy as np
 
 from htr_core.charset import Charset
@@ -50,3 +53,190 @@ def best_path(logits: np.ndarray, charset: Charset) -> Decoded:
     probs = np.exp(log_softmax(np.asarray(logits, dtype=np.float64)))
     path = probs.argmax(axis=-1)
     return _summarise(_spans_for_path(path, probs, charset.blank_index, charset), probs, charset.blank_index)
+
+
+def align(log_probs: np.ndarray, labels: Sequence[int], blank: int) -> np.ndarray:
+    """Viterbi CTC alignment of ``labels`` to the time steps: the label each step emits.
+
+    Used to recover character spans and confidences for texts chosen by beam searches.
+    Falls back to the best path if the text cannot fit (more characters than steps allow).
+    """
+    steps = len(log_probs)
+    if not labels:
+        return np.full(steps, blank, dtype=np.int64)
+    extended = np.full(2 * len(labels) + 1, blank, dtype=np.int64)
+    extended[1::2] = labels
+    states = len(extended)
+    # A state may skip back two (over a blank) when it is a character unlike the one before.
+    can_skip = np.zeros(states, dtype=bool)
+    can_skip[3::2] = extended[3::2] != extended[1:-2:2]
+    score = np.full(states, -np.inf)
+    score[0] = log_probs[0, extended[0]]
+    score[1] = log_probs[0, extended[1]]
+    back = np.zeros((steps, states), dtype=np.int8)  # 0 stay, 1 from s-1, 2 from s-2
+    for t in range(1, steps):
+        stay = score
+        step1 = np.concatenate(([-np.inf], score[:-1]))
+        step2 = np.where(can_skip, np.concatenate(([-np.inf, -np.inf], score[:-2])), -np.inf)
+        choices = np.stack([stay, step1, step2])
+        back[t] = choices.argmax(axis=0)
+        score = choices.max(axis=0) + log_probs[t, extended]
+    end = states - 1 if score[-1] >= score[-2] else states - 2
+    if not np.isfinite(score[end]):
+        return log_probs.argmax(axis=-1)
+    path = np.empty(steps, dtype=np.int64)
+    state = end
+    for t in range(steps - 1, -1, -1):
+        path[t] = extended[state]
+        state -= int(back[t, state])
+    return path
+
+
+def _decoded_from_text(labels: Sequence[int], log_probs: np.ndarray, charset: Charset) -> Decoded:
+    probs = np.exp(log_probs)
+    path = align(log_probs, labels, charset.blank_index)
+    return _summarise(_spans_for_path(path, probs, charset.blank_index, charset), probs, charset.blank_index)
+
+
+class Lexicon:
+    """A word list for constrained decoding: membership, prefix checks and log-frequencies."""
+
+    def __init__(self, words: dict[str, float] | Sequence[str]):
+        counts = dict(words) if isinstance(words, dict) else {w: 1.0 for w in words}
+        counts = {w.lower(): c for w, c in counts.items() if w and w.isalpha()}
+        if not counts:
+            raise ValueError("the lexicon is empty")
+        self.sorted_words = sorted(counts)
+        total = float(sum(counts.values()))
+        self.log_prior = {w: float(np.log(c / total)) for w, c in counts.items()}
+        self.floor = float(min(self.log_prior.values()))
+
+    def __contains__(self, word: str) -> bool:
+        return word.lower() in self.log_prior
+
+    def is_prefix(self, prefix: str) -> bool:
+        prefix = prefix.lower()
+        index = bisect.bisect_left(self.sorted_words, prefix)
+        return index < len(self.sorted_words) and self.sorted_words[index].startswith(prefix)
+
+    def prior(self, word: str) -> float:
+        return self.log_prior.get(word.lower(), self.floor)
+
+    @classmethod
+    def english(cls, size: int = 50000) -> "Lexicon":
+        """The most frequent words of autocorrect's English list (ships with the package)."""
+        from htr_core.spell import english_word_counts
+
+        counts = english_word_counts()
+        top = sorted(counts, key=lambda w: -counts[w])[:size]
+        return cls({w: counts[w] for w in top})
+
+
+def _trailing_word(text: str) -> str:
+    end = len(text)
+    start = end
+    while start > 0 and text[start - 1].isalpha():
+        start -= 1
+    return text[start:end]
+
+
+def beam_search(
+    logits: np.ndarray,
+    charset: Charset,
+    beam_width: int = 16,
+    lexicon: Lexicon | None = None,
+    lm_weight: float = 0.0,
+    prune: float = 1e-3,
+) -> Decoded:
+    """CTC prefix beam search; with ``lexicon`` it is word beam search.
+
+    In word beam search every run of letters must spell (a prefix of) a lexicon word and is
+    closed only as a whole word; digits, punctuation and spaces stay free. ``lm_weight`` adds
+    that many times each completed word's log-frequency to a beam's score.
+    """
+    log_probs = log_softmax(np.asarray(logits, dtype=np.float64))
+    blank = charset.blank_index
+    chars = charset.characters
+    letters = np.array([False] + [c.isalpha() for c in chars])
+    min_log = np.log(prune)
+    neg_inf = -np.inf
+
+    # beams: labels -> [log P(ending in blank), log P(ending in a character)]
+    beams: dict[tuple[int, ...], list[float]] = {(): [0.0, neg_inf]}
+    texts: dict[tuple[int, ...], str] = {(): ""}
+    lm_cache: dict[tuple[int, ...], float] = {(): 0.0}
+
+    def allowed(prefix: tuple[int, ...], label: int) -> bool:
+        if lexicon is None:
+            return True
+        word = _trailing_word(texts[prefix])
+        if letters[label]:
+            return lexicon.is_prefix(word + chars[label - 1])
+        return not word or word in lexicon  # a non-letter closes the word: it must be whole
+
+    def lm_score(prefix: tuple[int, ...]) -> float:
+        if prefix not in lm_cache:
+            parent = prefix[:-1]
+            base = lm_score(parent)
+            word = _trailing_word(texts[parent])
+            closes = word and not letters[prefix[-1]]
+            lm_cache[prefix] = base + (lexicon.prior(word) if closes else 0.0)
+        return lm_cache[prefix]
+
+    def rank(prefix: tuple[int, ...], scores: list[float]) -> float:
+        total = np.logaddexp(scores[0], scores[1])
+        if lexicon is not None and lm_weight:
+            total += lm_weight * lm_score(prefix)
+        return total
+
+    for step in log_probs:
+        candidates = [int(c) for c in np.flatnonzero(step > min_log) if c != blank]
+        following: dict[tuple[int, ...], list[float]] = {}
+        for prefix, (p_blank, p_char) in beams.items():
+            total = np.logaddexp(p_blank, p_char)
+            entry = following.setdefault(prefix, [neg_inf, neg_inf])
+            entry[0] = np.logaddexp(entry[0], total + step[blank])
+            last = prefix[-1] if prefix else None
+            if last is not None:
+                entry[1] = np.logaddexp(entry[1], p_char + step[last])
+            for label in candidates:
+                extended = prefix + (label,)
+                if extended not in texts:
+                    if not allowed(prefix, label):
+                        continue
+                    texts[extended] = texts[prefix] + chars[label - 1]
+                grown = following.setdefault(extended, [neg_inf, neg_inf])
+                source = p_blank if label == last else total
+                grown[1] = np.logaddexp(grown[1], source + step[label])
+        beams = dict(sorted(following.items(), key=lambda kv: -rank(*kv))[:beam_width])
+
+    def finished(prefix: tuple[int, ...]) -> bool:
+        word = _trailing_word(texts[prefix])
+        return lexicon is None or not word or word in lexicon
+
+    def final_rank(prefix: tuple[int, ...], scores: list[float]) -> float:
+        word = _trailing_word(texts[prefix])  # the last word is closed by the end of the line
+        bonus = lm_weight * lexicon.prior(word) if lexicon is not None and lm_weight and word else 0.0
+        return rank(prefix, scores) + bonus
+
+    ranked = sorted(beams.items(), key=lambda kv: -final_rank(*kv))
+    complete = [prefix for prefix, _ in ranked if finished(prefix)]
+    best = complete[0] if complete else ranked[0][0]
+    return _decoded_from_text(best, log_probs, charset)
+
+
+DECODERS = ("bestpath", "beamsearch", "wordbeamsearch")
+
+
+def decode(logits: np.ndarray, charset: Charset, decoder: str = "beamsearch", beam_width: int = 16,
+           lexicon: Lexicon | None = None, lm_weight: float = 0.0) -> Decoded:
+    """Dispatch by decoder name (the CLI's ``--decoder``)."""
+    if decoder == "bestpath":
+        return best_path(logits, charset)
+    if decoder == "beamsearch":
+        return beam_search(logits, charset, beam_width)
+    if decoder == "wordbeamsearch":
+        if lexicon is None:
+            raise ValueError("wordbeamsearch needs a lexicon")
+        return beam_search(logits, charset, beam_width, lexicon=lexicon, lm_weight=lm_weight)
+    raise ValueError(f"unknown decoder {decoder!r}; choose one of {', '.join(DECODERS)}")

@@ -7,10 +7,8 @@ TensorFlow/Keras. A model directory holds ``model.keras`` (training/fallback), `
 
 from __future__ import annotations
 
-import json
 import logging
 import os
-from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -19,50 +17,9 @@ import keras  # noqa: E402
 from keras import layers  # noqa: E402
 
 from htr_core.charset import Charset  # noqa: E402
+from htr_core.model_config import CHARSET_FILE, CONFIG_FILE, KERAS_FILE, ModelConfig  # noqa: E402
 
 log = logging.getLogger(__name__)
-
-KERAS_FILE = "model.keras"
-ONNX_FILE = "model.onnx"
-CONFIG_FILE = "config.json"
-CHARSET_FILE = "charset.txt"
-
-
-@dataclass(frozen=True)
-class ModelConfig:
-    """Everything inference needs to know about a model besides its weights."""
-
-    name: str = "word"
-    line_mode: bool = False
-    height: int = 32
-    width: int = 128
-    downsample: int = 4  # input columns per output time step
-    conv_filters: tuple[int, ...] = (32, 64, 128, 128, 256)
-    lstm_units: int = 128
-    lstm_layers: int = 2
-    dropout: float = 0.2
-    decoder: str = "beamsearch"
-    beam_width: int = 16
-    extra: dict = field(default_factory=dict)
-
-    def to_json(self) -> str:
-        return json.dumps(asdict(self), indent=2)
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "ModelConfig":
-        known = {f.name for f in fields(cls)}
-        unknown = set(data) - known
-        if unknown:
-            raise ValueError(f"unknown model config keys: {sorted(unknown)}")
-        data = dict(data)
-        if "conv_filters" in data:
-            data["conv_filters"] = tuple(data["conv_filters"])
-        return cls(**data)
-
-    @classmethod
-    def load(cls, model_dir: Path) -> "ModelConfig":
-        return cls.from_dict(json.loads((Path(model_dir) / CONFIG_FILE).read_text()))
-
 
 def build_crnn(config: ModelConfig, charset: Charset) -> keras.Model:
     """Conv blocks -> (time, features) -> BiLSTM x N -> per-step logits (blank = index 0).

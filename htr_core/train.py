@@ -17,18 +17,11 @@ import numpy as np
 
 from htr_core.charset import Charset
 from htr_core.data.batching import make_batch, max_label_length, usable_indices
-from htr_core.data.dataset import ConcatDataset, Dataset, FileDataset, Sample
+from htr_core.data.dataset import ConcatDataset, Dataset, FileDataset, Sample, SampledDataset
 from htr_core.decode import best_path
 from htr_core.metrics import error_rates
-from htr_core.model import (
-    KERAS_FILE,
-    ONNX_FILE,
-    ModelConfig,
-    build_crnn,
-    export_onnx,
-    load_keras_model,
-    save_model_dir,
-)
+from htr_core.model import build_crnn, export_onnx, load_keras_model, save_model_dir
+from htr_core.model_config import KERAS_FILE, ONNX_FILE, ModelConfig
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +40,7 @@ class TrainConfig:
     pairs_dirs: tuple[Path, ...] = ()
     fonts_dir: Path | None = None
     synthetic_per_epoch: int = 0
-    words_per_line_dataset: bool = True  # line mode: also keep single words (the model reads both)
+    words_in_line_mode: int = 4000  # line mode: real single words mixed into each epoch
     batch_size: int = 64
     epochs: int = 40
     learning_rate: float = 1e-3
@@ -80,7 +73,7 @@ def build_datasets(config: TrainConfig) -> tuple[Dataset, Dataset]:
     from htr_core.data.lines import SimulatedLineDataset
     from htr_core.data.pairs import load_pairs
     from htr_core.data.synthetic import SyntheticDataset
-    from htr_core.data.washington import washington_word_crops
+    from htr_core.data.washington import washington_line_crops, washington_word_crops
 
     train_parts: list[Dataset] = []
     holdout_parts: list[Dataset] = []
@@ -90,15 +83,19 @@ def build_datasets(config: TrainConfig) -> tuple[Dataset, Dataset]:
         held = [s for s in words if _is_holdout(s.writer, config.holdout_every)]
         log.info("IAM train words: %d for training, %d held out (%d writers)",
                  len(train_words), len(held), len({s.writer for s in held}))
+        word_set = _maybe_cached(train_words, config, "iam_train")
         if config.line_mode:
             train_parts.append(SimulatedLineDataset(train_words, seed=config.seed))
             holdout_parts.append(SimulatedLineDataset(held, seed=config.seed + 1))
-        if not config.line_mode or config.words_per_line_dataset:
-            train_parts.append(_maybe_cached(train_words, config, "iam_train"))
-            if not config.line_mode:
-                holdout_parts.append(FileDataset(held))
+            if config.words_in_line_mode:
+                train_parts.append(SampledDataset(word_set, config.words_in_line_mode, config.seed))
+        else:
+            train_parts.append(word_set)
+        holdout_parts.append(FileDataset(held))
     if config.washington_dir is not None:
         train_parts.append(washington_word_crops(config.washington_dir, "train"))
+        if config.line_mode:
+            train_parts.append(washington_line_crops(config.washington_dir, "train"))
     for folder in config.pairs_dirs:
         pairs = load_pairs(folder)
         log.info("%s: %d image/text pairs", folder, len(pairs))

@@ -28,3 +28,106 @@ class Decoded:
     def from_dict(cls, data: dict) -> "Decoded":
         spans = tuple(CharSpan(**span) for span in data.get("char_spans", ()))
         return cls(text=data["text"], confidence=float(data["confidence"]), char_spans=spans)
+
+
+@dataclass(frozen=True)
+class Box:
+    """An axis-aligned box in page pixel coordinates; ``x1``/``y1`` are exclusive."""
+
+    x0: int
+    y0: int
+    x1: int
+    y1: int
+
+    def __post_init__(self) -> None:
+        if self.x1 < self.x0 or self.y1 < self.y0:
+            raise ValueError(f"box corners out of order: {self}")
+
+    @property
+    def width(self) -> int:
+        return self.x1 - self.x0
+
+    @property
+    def height(self) -> int:
+        return self.y1 - self.y0
+
+    @property
+    def area(self) -> int:
+        return self.width * self.height
+
+    def iou(self, other: "Box") -> float:
+        ix = max(0, min(self.x1, other.x1) - max(self.x0, other.x0))
+        iy = max(0, min(self.y1, other.y1) - max(self.y0, other.y0))
+        inter = ix * iy
+        union = self.area + other.area - inter
+        return inter / union if union else 0.0
+
+    def union(self, other: "Box") -> "Box":
+        return Box(min(self.x0, other.x0), min(self.y0, other.y0), max(self.x1, other.x1), max(self.y1, other.y1))
+
+    def to_list(self) -> list[int]:
+        return [self.x0, self.y0, self.x1, self.y1]
+
+    @classmethod
+    def from_list(cls, values) -> "Box":
+        return cls(*(int(v) for v in values))
+
+
+@dataclass(frozen=True)
+class WordResult:
+    box: Box
+    text: str
+    confidence: float
+
+    def to_dict(self) -> dict:
+        return {"box": self.box.to_list(), "text": self.text, "confidence": self.confidence}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "WordResult":
+        return cls(Box.from_list(data["box"]), data["text"], float(data["confidence"]))
+
+
+@dataclass(frozen=True)
+class LineResult:
+    box: Box
+    text: str  # the raw reading
+    confidence: float
+    corrected: str  # after spell correction (equal to text when correction is off)
+    words: tuple[WordResult, ...] = ()
+
+    def to_dict(self) -> dict:
+        return {"box": self.box.to_list(), "text": self.text, "confidence": self.confidence,
+                "corrected": self.corrected, "words": [w.to_dict() for w in self.words]}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "LineResult":
+        return cls(Box.from_list(data["box"]), data["text"], float(data["confidence"]), data["corrected"],
+                   tuple(WordResult.from_dict(w) for w in data.get("words", ())))
+
+
+@dataclass(frozen=True)
+class PageResult:
+    width: int
+    height: int
+    lines: tuple[LineResult, ...]
+    level: str = "page"  # how it was read: "word", "line" or "page"
+    model: str = ""
+
+    @property
+    def text(self) -> str:
+        return "\n".join(line.text for line in self.lines)
+
+    @property
+    def corrected_text(self) -> str:
+        return "\n".join(line.corrected for line in self.lines)
+
+    def to_dict(self) -> dict:
+        return {"width": self.width, "height": self.height, "level": self.level, "model": self.model,
+                "text": self.text, "corrected_text": self.corrected_text,
+                "lines": [line.to_dict() for line in self.lines]}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "PageResult":
+        return cls(int(data["width"]), int(data["height"]),
+                   tuple(LineResult.from_dict(line) for line in data["lines"]),
+                   data.get("level", "page"), data.get("model", ""))

@@ -81,3 +81,20 @@ class ConcatDataset:
         part = bisect.bisect_right(self._ends, index)
         start = 0 if part == 0 else int(self._ends[part - 1])
         return self.parts[part][index - start]
+
+
+class SampledDataset:
+    """``length`` items drawn at random from a larger dataset, fresh on every access.
+
+    Lets a line model keep seeing single words without words swamping each epoch.
+    """
+
+    def __init__(self, dataset: Dataset, length: int, seed: int = 0):
+        self.dataset, self.length = dataset, min(length, len(dataset))
+        self.rng = np.random.default_rng(seed)
+
+    def __len__(self) -> int:
+        return self.length
+
+    def __getitem__(self, index: int) -> tuple[np.ndarray, str]:
+        return self.dataset[int(self.rng.integers(len(self.dataset)))]

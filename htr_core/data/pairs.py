@@ -34,3 +34,22 @@ def load_pairs(folder: Path) -> list[Sample]:
     if unlabelled:
         log.warning("%s: %d images have no .txt beside them and were skipped", folder, unlabelled)
     return samples
+
+
+def load_label_table(folder: Path, table: str = "labels.tsv") -> list[Sample]:
+    """``path<TAB>text`` rows (paths relative to ``folder``), e.g. the handwritten-names set."""
+    folder = Path(folder)
+    index = folder / table
+    if not index.exists():
+        raise FileNotFoundError(f"{index} not found")
+    samples = []
+    for raw in index.read_text(encoding="utf-8").splitlines():
+        if not raw.strip() or "\t" not in raw:
+            continue
+        relative, text = raw.split("\t", 1)
+        path = folder / relative
+        if not path.exists():
+            log.warning("%s: %s is missing, skipped", index, relative)
+            continue
+        samples.append(Sample(path=path, text=text.strip(), key=relative))
+    return samples

@@ -48,3 +48,25 @@ def washington_word_crops(data_dir: Path, split: str) -> ArrayDataset:
         images.append(pages[word.page][y0:y1, x0:x1].copy())
         texts.append(word.text)
     return ArrayDataset(images, texts)
+
+
+def washington_line_crops(data_dir: Path, split: str, pad: int = 8) -> ArrayDataset:
+    """Each text line cut from its page: the union of the line's word boxes, words joined by spaces."""
+    words = load_washington_words(data_dir, split)
+    lines: dict[tuple[str, int], list[WashingtonWord]] = {}
+    for word in words:
+        lines.setdefault((word.page, word.line), []).append(word)
+    pages: dict[str, np.ndarray] = {}
+    images, texts = [], []
+    for (page, _), members in sorted(lines.items()):
+        if page not in pages:
+            pages[page] = read_image(Path(data_dir) / page, max_side=None)
+        grey = pages[page]
+        members.sort(key=lambda w: w.word)
+        x0 = max(min(w.bbox[0] for w in members) - pad, 0)
+        y0 = max(min(w.bbox[1] for w in members) - pad, 0)
+        x1 = min(max(w.bbox[2] for w in members) + pad, grey.shape[1])
+        y1 = min(max(w.bbox[3] for w in members) + pad, grey.shape[0])
+        images.append(grey[y0:y1, x0:x1].copy())
+        texts.append(" ".join(w.text for w in members))
+    return ArrayDataset(images, texts)

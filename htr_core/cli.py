@@ -1,0 +1,164 @@
+"""Command line: ``python -m htr_core --mode train|validate|infer`` (SimpleHTR's flags and more).
+
+Parsing and dispatch only; the work is done by ``run_train``, ``run_validate`` and ``run_infer``,
+which tests call directly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from htr_core.decode import DECODERS
+
+log = logging.getLogger("htr_core")
+
+
+class CliError(Exception):
+    """A usage problem the user can fix; printed without a traceback."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m htr_core", description="Handwriting recognition (CRNN + CTC).")
+    parser.add_argument("--mode", choices=("train", "validate", "infer"), default="infer")
+    parser.add_argument("--model_dir", type=Path, help="model folder (default: models/word, or models/line with --line_mode)")
+    parser.add_argument("--line_mode", action="store_true", help="read/train whole text lines instead of words")
+    parser.add_argument("--decoder", choices=DECODERS, help="CTC decoder (default: the model's config)")
+    parser.add_argument("--beam_width", type=int, help="beams kept by beamsearch/wordbeamsearch")
+    parser.add_argument("--batch_size", type=int, default=64)
+    parser.add_argument("--no_spell", action="store_true", help="skip spell correction")
+    infer = parser.add_argument_group("infer")
+    infer.add_argument("--img_file", type=Path, nargs="+", help="image(s) to read")
+    infer.add_argument("--json", action="store_true", help="one JSON object per image")
+    data = parser.add_argument_group("train / validate")
+    data.add_argument("--data_dir", type=Path, nargs="+",
+                      help="IAM layout (words.txt/lines.txt), Washington, labels.tsv table or image+.txt pairs")
+    data.add_argument("--split", help="split to validate on (IAM: train/val; Washington: train/dev)")
+    data.add_argument("--limit", type=int, help="validate on the first N items only")
+    data.add_argument("--report", type=Path, default=Path("validation_report.json"),
+                      help="where validate writes its JSON report")
+    data.add_argument("--fast", action="store_true", help="train from an LMDB cache of the images")
+    train = parser.add_argument_group("train")
+    train.add_argument("--epochs", type=int, default=40)
+    train.add_argument("--learning_rate", type=float, default=1e-3)
+    train.add_argument("--fonts_dir", type=Path, help="handwriting fonts for synthetic samples")
+    train.add_argument("--synthetic", type=int, default=0, help="synthetic samples per epoch")
+    train.add_argument("--init_from", type=Path, help="start from this model directory's weights")
+    train.add_argument("--max_steps_per_epoch", type=int, help="cap steps per epoch (quick runs)")
+    parser.add_argument("--verbose", "-v", action="store_true")
+    return parser
+
+
+def _model_dir(args: argparse.Namespace) -> Path:
+    from htr_core.runtime import default_model_dir
+
+    return args.model_dir or default_model_dir(args.line_mode)
+
+
+def _recognizer(args: argparse.Namespace):
+    from htr_core.runtime import Recognizer
+
+    model_dir = _model_dir(args)
+    if not model_dir.exists():
+        raise CliError(f"model directory {model_dir} does not exist")
+    return Recognizer(model_dir, decoder=args.decoder, beam_width=args.beam_width)
+
+
+def _corrector(args: argparse.Namespace):
+    if args.no_spell:
+        return None
+    from htr_core.spell import SpellCorrector
+
+    return SpellCorrector()
+
+
+def run_infer(args: argparse.Namespace, out=sys.stdout) -> int:
+    from htr_core.imageio import ImageReadError, read_image
+
+    if not args.img_file:
+        raise CliError("--mode infer needs --img_file")
+    recognizer = _recognizer(args)
+    corrector = _corrector(args)
+    failures = 0
+    for path in args.img_file:
+        try:
+            grey = read_image(path)
+        except ImageReadError as exc:
+            failures += 1
+            log.error("%s", exc)
+            if args.json:
+                print(json.dumps({"file": str(path), "error": str(exc)}), file=out)
+            continue
+        reading = recognizer.read([grey])[0]
+        corrected = corrector.correct(reading.text) if corrector else reading.text
+        if args.json:
+            print(json.dumps({"file": str(path), "text": reading.text, "corrected": corrected,
+                              "confidence": round(reading.confidence, 4)}), file=out)
+        else:
+            print(f"{path}: {reading.text!r} (confidence {reading.confidence:.2f})"
+                  + (f" -> {corrected!r}" if corrected != reading.text else ""), file=out)
+    return 1 if failures else 0
+
+
+def run_validate(args: argparse.Namespace, out=sys.stdout) -> int:
+    from htr_core.evaluate import detect_dataset, evaluate, format_report
+
+    if not args.data_dir:
+        raise CliError("--mode validate needs --data_dir (a labelled set: IAM, Washington, labels.tsv or pairs)")
+    recognizer = _recognizer(args)
+    corrector = _corrector(args)
+    reports = []
+    for data_dir in args.data_dir:
+        try:
+            labelled = detect_dataset(data_dir, args.split)
+        except (FileNotFoundError, ValueError) as exc:
+            raise CliError(str(exc)) from exc
+        report = evaluate(recognizer, labelled, args.decoder, corrector, args.batch_size, args.limit)
+        print(format_report(report), file=out)
+        reports.append(report)
+    args.report.parent.mkdir(parents=True, exist_ok=True)
+    args.report.write_text(json.dumps(reports if len(reports) > 1 else reports[0], indent=2) + "\n")
+    print(f"report written to {args.report}", file=out)
+    return 0
+
+
+def run_train(args: argparse.Namespace, out=sys.stdout) -> int:
+    from htr_core.train import TrainConfig, train
+
+    iam_dir, washington_dir, pairs = None, None, []
+    for data_dir in args.data_dir or []:
+        if not data_dir.is_dir():
+            raise CliError(f"--data_dir {data_dir} is not a folder")
+        if (data_dir / "words.txt").exists():
+            iam_dir = data_dir
+        elif (data_dir / "words_train.jsonl").exists():
+            washington_dir = data_dir
+        else:
+            pairs.append(data_dir)
+    if not (iam_dir or washington_dir or pairs or (args.fonts_dir and args.synthetic)):
+        raise CliError("--mode train needs --data_dir and/or --fonts_dir with --synthetic N")
+    config = TrainConfig(
+        model_dir=_model_dir(args), name="line" if args.line_mode else "word", line_mode=args.line_mode,
+        iam_dir=iam_dir, washington_dir=washington_dir, pairs_dirs=tuple(pairs), fonts_dir=args.fonts_dir,
+        synthetic_per_epoch=args.synthetic, batch_size=args.batch_size, epochs=args.epochs,
+        learning_rate=args.learning_rate, init_from=args.init_from,
+        max_steps_per_epoch=args.max_steps_per_epoch, fast=args.fast, verbose=1 if out.isatty() else 2,
+    )
+    result = train(config)
+    print(json.dumps(result), file=out)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose or args.mode == "train" else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return {"train": run_train, "validate": run_validate, "infer": run_infer}[args.mode](args)
+    except CliError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2

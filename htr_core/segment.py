@@ -1,0 +1,221 @@
+"""Page -> text lines -> words, with classical, deterministic image analysis.
+
+Lines: the row projection of the (deskewed) ink is smoothed at the scale of the writing and cut
+at its valleys; every connected ink component then joins the line its centre falls in, so
+ascenders and descenders that reach into a neighbour's band stay with their own line. Words:
+gaps in a line's column projection wider than a fraction of the line's writing height.
+All boxes are returned in the coordinates of the image given.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from htr_core.pageprep import estimate_skew, find_ink, rotate, rotation_matrix
+from htr_core.types import Box
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SegmentationSettings:
+    deskew: bool = True
+    remove_rules: bool = True
+    line_smoothing: float = 0.35  # Gaussian sigma of the row profile, in writing heights
+    min_line_prominence: float = 0.3  # a valley must dip this far below the smaller peak
+    word_gap: float = 1.3  # column gap, in writing heights, that separates two words
+    min_line_ink: float = 0.15  # lines with less ink than this share of the median line are noise
+
+
+@dataclass(frozen=True)
+class LineSegment:
+    box: Box  # in the coordinates of the image given
+    words: tuple[Box, ...]
+    crop_box: Box  # in the deskewed image, where crops are cut
+    word_crop_boxes: tuple[Box, ...]
+
+
+@dataclass(frozen=True)
+class Segmentation:
+    width: int
+    height: int
+    skew_degrees: float
+    lines: tuple[LineSegment, ...]
+    deskewed: np.ndarray  # the grey page the crop boxes refer to
+
+    def line_crops(self) -> list[np.ndarray]:
+        return [_cut(self.deskewed, line.crop_box) for line in self.lines]
+
+    def word_crops(self) -> list[list[np.ndarray]]:
+        return [[_cut(self.deskewed, box) for box in line.word_crop_boxes] for line in self.lines]
+
+
+def _cut(image: np.ndarray, box: Box) -> np.ndarray:
+    return image[box.y0 : box.y1, box.x0 : box.x1]
+
+
+@dataclass(frozen=True)
+class _Component:
+    x0: int
+    y0: int
+    x1: int
+    y1: int
+    area: int
+    label: int
+
+    @property
+    def centre_y(self) -> float:
+        return (self.y0 + self.y1) / 2
+
+
+def _components(ink: np.ndarray) -> tuple[list[_Component], np.ndarray]:
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
+    parts = []
+    for label in range(1, count):
+        x, y, w, h, area = (int(v) for v in stats[label])
+        parts.append(_Component(x, y, x + w, y + h, area, label))
+    return parts, labels
+
+
+def _drop_non_text(components: list[_Component], shape: tuple[int, int]) -> list[_Component]:
+    """Scanner borders and page edges (anything touching the image edge) and rule-thin strokes
+    far longer than any letter."""
+    height, width = shape
+    kept = []
+    for c in components:
+        w, h = c.x1 - c.x0, c.y1 - c.y0
+        margin = 2
+        if c.x0 < margin or c.y0 < margin or c.x1 > width - margin or c.y1 > height - margin:
+            continue  # writing seldom touches the image edge; scanner borders always do
+        if max(w, h) > 20 * max(1, min(w, h)) and max(w, h) > 0.1 * max(height, width):
+            continue
+        if w > 0.5 * width and c.area < 0.04 * w * h:
+            continue  # a sparse curve across half the page: a page edge or fold, not a word
+        kept.append(c)
+    return kept
+
+
+def writing_height(components: list[_Component]) -> float:
+    """Typical height of a written component (letters or joined words), robust to dots and noise."""
+    heights = np.array([c.y1 - c.y0 for c in components if c.area >= 8], dtype=np.float64)
+    if heights.size == 0:
+        return 0.0
+    tall = heights[heights >= np.percentile(heights, 25)]
+    return float(np.median(tall))
+
+
+def find_line_bands(profile: np.ndarray, scale: float, prominence: float) -> list[tuple[int, int]]:
+    """Row ranges [start, end) of text lines from a row-ink profile; ``scale`` = writing height."""
+    if not profile.any():
+        return []
+    sigma = max(1.0, scale)
+    smooth = cv2.GaussianBlur(profile.astype(np.float64).reshape(-1, 1), (1, 0), sigma).ravel()
+    # Local maxima, strongest first; keep those far enough from a stronger one.
+    is_peak = np.r_[False, (smooth[1:-1] >= smooth[:-2]) & (smooth[1:-1] > smooth[2:]), False]
+    candidates = sorted(np.flatnonzero(is_peak & (smooth > 0)), key=lambda r: -smooth[r])
+    peaks: list[int] = []
+    min_distance = max(2, int(sigma * 1.5))
+    for row in candidates:
+        if all(abs(row - p) >= min_distance for p in peaks):
+            peaks.append(int(row))
+    peaks.sort()
+    # Merge neighbours whose separating valley is shallow: one line, not two.
+    merged = True
+    while merged and len(peaks) > 1:
+        merged = False
+        for i in range(len(peaks) - 1):
+            a, b = peaks[i], peaks[i + 1]
+            valley = smooth[a:b + 1].min()
+            if valley > (1 - prominence) * min(smooth[a], smooth[b]):
+                peaks.pop(i if smooth[a] < smooth[b] else i + 1)
+                merged = True
+                break
+    cuts = [0]
+    for a, b in zip(peaks, peaks[1:]):
+        cuts.append(a + int(np.argmin(smooth[a:b + 1])))
+    cuts.append(len(profile))
+    return [(cuts[i], cuts[i + 1]) for i in range(len(cuts) - 1)]
+
+
+def split_words(line_ink: np.ndarray, gap: float) -> list[tuple[int, int]]:
+    """Column ranges [start, end) of words in a line's ink, split at gaps wider than ``gap``."""
+    columns = line_ink.any(axis=0).astype(np.int8)
+    if not columns.any():
+        return []
+    edges = np.flatnonzero(np.diff(np.r_[0, columns, 0]))
+    runs = edges.reshape(-1, 2)  # [start, end) of each inked column run
+    words = [list(runs[0])]
+    for start, end in runs[1:]:
+        if start - words[-1][1] > gap:
+            words.append([start, end])
+        else:
+            words[-1][1] = end
+    return [(int(a), int(b)) for a, b in words]
+
+
+def segment_page(grey: np.ndarray, settings: SegmentationSettings | None = None) -> Segmentation:
+    """Lines (top to bottom) and their words (left to right) of a grey page."""
+    settings = settings or SegmentationSettings()
+    if grey.ndim != 2 or grey.size == 0:
+        raise ValueError(f"expected a non-empty grey image, got shape {grey.shape}")
+    height, width = grey.shape
+    ink = find_ink(grey, remove_rules=settings.remove_rules).ink
+    skew = estimate_skew(ink) if settings.deskew else 0.0
+    deskewed = rotate(grey, skew) if skew else grey
+    if skew:
+        ink = rotate(ink, skew)
+    components, labels = _components(ink)
+    components = _drop_non_text(components, ink.shape)
+    scale = writing_height(components)
+    # Thin strokes much taller than the writing are rules or borders, not letters.
+    components = [c for c in components
+                  if not (c.y1 - c.y0 > 3.5 * scale and c.x1 - c.x0 < 0.2 * (c.y1 - c.y0))
+                  and not (c.x1 - c.x0 > 8 * scale and c.y1 - c.y0 < 0.05 * (c.x1 - c.x0))]
+    if not components or scale < 2:
+        return Segmentation(width, height, skew, (), deskewed)
+
+    profile = ink.sum(axis=1)
+    bands = find_line_bands(profile, settings.line_smoothing * scale, settings.min_line_prominence)
+    starts = np.array([b[0] for b in bands])
+    members: list[list[_Component]] = [[] for _ in bands]
+    for component in components:
+        members[int(np.searchsorted(starts, component.centre_y, side="right")) - 1].append(component)
+
+    line_ink_totals = [sum(c.area for c in group) for group in members]
+    typical = float(np.median([t for t in line_ink_totals if t > 0])) if any(line_ink_totals) else 0.0
+    inverse = cv2.invertAffineTransform(rotation_matrix(grey.shape, skew)) if skew else None
+    lines = []
+    for group, total in zip(members, line_ink_totals):
+        if not group or total < settings.min_line_ink * typical:
+            continue
+        box = Box(min(c.x0 for c in group), min(c.y0 for c in group),
+                  max(c.x1 for c in group), max(c.y1 for c in group))
+        keep = np.isin(labels[box.y0:box.y1, box.x0:box.x1], [c.label for c in group])
+        line_scale = writing_height(group) or scale
+        # Words span the line's height, as word boxes in HTR ground truth (and crops) do.
+        word_boxes = [Box(box.x0 + a, box.y0, box.x0 + b, box.y1)
+                      for a, b in split_words(keep, settings.word_gap * line_scale)]
+        lines.append(LineSegment(
+            box=_to_page(box, inverse, width, height),
+            words=tuple(_to_page(w, inverse, width, height) for w in word_boxes),
+            crop_box=box,
+            word_crop_boxes=tuple(word_boxes),
+        ))
+    log.debug("segmented %d lines (skew %.2f deg, writing height %.1f px)", len(lines), skew, scale)
+    return Segmentation(width, height, skew, tuple(lines), deskewed)
+
+
+def _to_page(box: Box, inverse: np.ndarray | None, width: int, height: int) -> Box:
+    """Map a box from the deskewed frame back to the page: the bounds of its rotated corners."""
+    if inverse is None:
+        return box
+    corners = np.array([[box.x0, box.y0, 1], [box.x1, box.y0, 1], [box.x0, box.y1, 1], [box.x1, box.y1, 1]],
+                       dtype=np.float64)
+    mapped = corners @ inverse.T
+    x0, y0 = np.floor(mapped.min(axis=0)).astype(int)
+    x1, y1 = np.ceil(mapped.max(axis=0)).astype(int)
+    return Box(max(0, x0), max(0, y0), min(width, max(x1, x0 + 1)), min(height, max(y1, y0 + 1)))

@@ -1,0 +1,55 @@
+"""Spell correction with ``autocorrect``, keeping case, punctuation and digits as written.
+
+Only runs of letters are corrected; a token touching a digit ("3rd", "B52") is left alone, as
+are single letters. The word list is injectable, so a user's own vocabulary can be added.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+from typing import Mapping
+
+log = logging.getLogger(__name__)
+
+_TOKEN = re.compile(r"[A-Za-z0-9]+")
+
+
+@functools.lru_cache(maxsize=1)
+def english_word_counts() -> dict[str, int]:
+    """autocorrect's English word -> frequency table (shipped inside the package)."""
+    from autocorrect import Speller
+
+    return dict(Speller("en").nlp_data)
+
+
+def _apply_case(pattern: str, word: str) -> str:
+    if pattern.isupper():
+        return word.upper()
+    if pattern[0].isupper():
+        return word[:1].upper() + word[1:]
+    return word
+
+
+class SpellCorrector:
+    def __init__(self, word_counts: Mapping[str, int] | None = None, fast: bool = False):
+        from autocorrect import Speller
+
+        counts = dict(english_word_counts() if word_counts is None else word_counts)
+        self._speller = Speller("en", nlp_data=counts, fast=fast)
+        self._fast_speller = Speller("en", nlp_data=counts, fast=True)
+
+    def correct_word(self, word: str) -> str:
+        if len(word) < 2 or not word.isalpha():
+            return word
+        lower = word.lower()
+        if lower in self._speller.nlp_data:
+            return word
+        # Two-edit candidates grow with the square of the length: long words get one edit only.
+        speller = self._speller if len(word) <= 10 else self._fast_speller
+        corrected = speller.autocorrect_word(lower)
+        return _apply_case(word, corrected)
+
+    def correct(self, text: str) -> str:
+        return _TOKEN.sub(lambda match: self.correct_word(match.group(0)), text)

@@ -1,0 +1,74 @@
+"""Shared fixtures: tiny images drawn here, paths to the shared data and the shipped models."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_DATA = ROOT.parent / "shared" / "data"
+FONTS_DIR = SHARED_DATA / "fonts"
+MODELS_DIR = ROOT / "models"
+
+
+def _font(size: int) -> ImageFont.FreeTypeFont:
+    """A handwriting font from the shared data, else Pillow's built-in scalable font."""
+    candidate = FONTS_DIR / "kalam.woff"
+    if candidate.exists():
+        return ImageFont.truetype(str(candidate), size)
+    return ImageFont.load_default(size)
+
+
+def draw_text(text: str, size: int = 40, pad: int = 10) -> np.ndarray:
+    """Dark text on white as grey uint8, sized to fit."""
+    font = _font(size)
+    left, top, right, bottom = font.getbbox(text)
+    image = Image.new("L", (right - left + 2 * pad, bottom - top + 2 * pad), 255)
+    ImageDraw.Draw(image).text((pad - left, pad - top), text, font=font, fill=0)
+    return np.asarray(image)
+
+
+@pytest.fixture
+def word_image() -> np.ndarray:
+    return draw_text("hello")
+
+
+@pytest.fixture
+def iam_fixture(tmp_path: Path) -> Path:
+    """A two-writer IAM-layout folder with words.txt, lines.txt and writers.tsv."""
+    root = tmp_path / "iam"
+    words = [("a01-000u-00-00", "A"), ("a01-000u-00-01", "MOVE"), ("a01-000u-00-02", "to"),
+             ("b02-001-00-00", "stop"), ("b02-001-00-01", "Mr.")]
+    rows = []
+    for word_id, text in words:
+        form = word_id.split("-")
+        folder = root / "words" / form[0] / f"{form[0]}-{form[1]}"
+        folder.mkdir(parents=True, exist_ok=True)
+        image = draw_text(text)
+        Image.fromarray(image).save(folder / f"{word_id}.png")
+        rows.append(f"{word_id} ok 154 0 0 {image.shape[1]} {image.shape[0]} XX {text}")
+    (root / "words.txt").write_text("# IAM words\n" + "\n".join(rows) + "\n")
+    line_folder = root / "lines" / "a01" / "a01-000u"
+    line_folder.mkdir(parents=True)
+    Image.fromarray(draw_text("A MOVE to")).save(line_folder / "a01-000u-00.png")
+    (root / "lines.txt").write_text("# IAM lines\na01-000u-00 ok 154 3 0 0 10 10 A|MOVE|to\n")
+    (root / "writers.tsv").write_text(
+        "word_id\twriter\tsplit\n"
+        + "".join(f"{w}\t{'000' if w.startswith('a') else '001'}\t{'train' if w.startswith('a') else 'val'}\n"
+                  for w, _ in words)
+    )
+    return root
+
+
+@pytest.fixture
+def pairs_fixture(tmp_path: Path) -> Path:
+    root = tmp_path / "pairs"
+    (root / "sub").mkdir(parents=True)
+    for name, text in [("one", "cat"), ("two", "dog"), ("sub/three", "the end")]:
+        Image.fromarray(draw_text(text)).save(root / f"{name}.png")
+        (root / f"{name}.txt").write_text(text + "\n")
+    Image.fromarray(draw_text("orphan")).save(root / "orphan.png")  # no label: skipped
+    return root

@@ -1,0 +1,77 @@
+"""The command line, run as users run it, on the shipped models and sample images."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from conftest import MODELS_DIR, ROOT
+
+SAMPLE_WORD = ROOT / "sample_images" / "word_letters.png"
+
+
+def run_cli(*args, check=False):
+    return subprocess.run([sys.executable, "-m", "htr_core", *args], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300, check=check)
+
+
+def test_infer_prints_text_and_json_for_a_sample():
+    result = run_cli("--mode", "infer", "--img_file", str(SAMPLE_WORD), "--json")
+    assert result.returncode == 0, result.stderr
+    reading = json.loads(result.stdout.strip().splitlines()[0])
+    assert set(reading) == {"file", "text", "corrected", "confidence"}
+    assert reading["text"] and 0 <= reading["confidence"] <= 1
+
+
+def test_infer_reports_unreadable_files_and_goes_on(tmp_path):
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(b"\x89PNG not really")
+    result = run_cli("--mode", "infer", "--img_file", str(broken), str(SAMPLE_WORD), "--json")
+    assert result.returncode == 1
+    lines = [json.loads(line) for line in result.stdout.strip().splitlines()]
+    assert "error" in lines[0] and lines[1]["text"]
+
+
+def test_validate_without_data_dir_fails_clearly():
+    result = run_cli("--mode", "validate")
+    assert result.returncode == 2
+    assert "needs --data_dir" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_validate_writes_a_report(tmp_path, pairs_fixture):
+    report = tmp_path / "report.json"
+    result = run_cli("--mode", "validate", "--data_dir", str(pairs_fixture), "--report", str(report),
+                     "--decoder", "bestpath")
+    assert result.returncode == 0, result.stderr
+    assert "CER" in result.stdout and "case-insensitive" in result.stdout
+    data = json.loads(report.read_text())
+    assert data["items"] == 3 and 0 <= data["raw"]["strict"]["cer"]
+
+
+def test_missing_model_dir_is_clear(tmp_path):
+    result = run_cli("--mode", "infer", "--img_file", str(SAMPLE_WORD), "--model_dir", str(tmp_path / "none"))
+    assert result.returncode == 2 and "does not exist" in result.stderr
+
+
+def test_inference_path_does_not_import_tensorflow():
+    code = (
+        "import sys, io\n"
+        "from htr_core import cli\n"
+        "args = cli.build_parser().parse_args(['--mode', 'infer', '--img_file', %r, '--decoder', 'wordbeamsearch'])\n"
+        "out = io.StringIO(); cli.run_infer(args, out)\n"
+        "assert out.getvalue().strip(), 'no reading'\n"
+        "loaded = [m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'keras', 'tf2onnx')]\n"
+        "print('LOADED', loaded)\n"
+    ) % str(SAMPLE_WORD)
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "LOADED []" in result.stdout
+
+
+@pytest.mark.parametrize("name", ["word", "line"])
+def test_shipped_models_are_complete(name):
+    model_dir = MODELS_DIR / name
+    for file in ("model.onnx", "model.keras", "config.json", "charset.txt", "model_card.md"):
+        assert (model_dir / file).exists(), f"{model_dir / file} missing"

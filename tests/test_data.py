@@ -1,0 +1,125 @@
+"""Loaders on tiny fixtures: IAM, pairs, label tables, LMDB, simulated lines, synthetic text."""
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from htr_core.charset import Charset
+from htr_core.data.batching import make_batch, usable_indices
+from htr_core.data.dataset import ArrayDataset, ConcatDataset, FileDataset
+from htr_core.data.iam import load_iam_lines, load_iam_words
+from htr_core.data.lines import SimulatedLineDataset, paste_words
+from htr_core.data.lmdb_cache import LmdbDataset, build_lmdb_cache
+from htr_core.data.pairs import load_label_table, load_pairs
+from htr_core.data.synthetic import SyntheticDataset, TextSampler, find_fonts
+
+from conftest import FONTS_DIR, draw_text
+
+
+def test_iam_words_with_writer_split(iam_fixture):
+    everything = load_iam_words(iam_fixture)
+    assert [s.text for s in everything] == ["A", "MOVE", "to", "stop", "Mr."]
+    train = load_iam_words(iam_fixture, split="train")
+    assert {s.writer for s in train} == {"000"} and len(train) == 3
+    assert [s.text for s in load_iam_words(iam_fixture, split="val")] == ["stop", "Mr."]
+    assert train[0].group == "a01-000u-00"
+    grey, text = FileDataset(train)[1]
+    assert grey.dtype == np.uint8 and text == "MOVE"
+
+
+def test_iam_lines_join_words_with_spaces(iam_fixture):
+    lines = load_iam_lines(iam_fixture, split="train")
+    assert [s.text for s in lines] == ["A MOVE to"]
+
+
+def test_iam_missing_images_are_skipped(iam_fixture):
+    (iam_fixture / "words" / "b02" / "b02-001" / "b02-001-00-00.png").unlink()
+    assert [s.text for s in load_iam_words(iam_fixture)] == ["A", "MOVE", "to", "Mr."]
+
+
+def test_iam_errors_are_clear(tmp_path, iam_fixture):
+    with pytest.raises(FileNotFoundError, match="IAM"):
+        load_iam_words(tmp_path)
+    (iam_fixture / "writers.tsv").unlink()
+    with pytest.raises(ValueError, match="writers.tsv"):
+        load_iam_words(iam_fixture, split="val")
+
+
+def test_pairs_folder(pairs_fixture):
+    samples = load_pairs(pairs_fixture)
+    assert sorted(s.text for s in samples) == ["cat", "dog", "the end"]
+
+
+def test_label_table(tmp_path):
+    (tmp_path / "images").mkdir()
+    Image.fromarray(draw_text("LEA")).save(tmp_path / "images" / "a.jpg")
+    (tmp_path / "labels.tsv").write_text("images/a.jpg\tLEA\nimages/missing.jpg\tBOB\n")
+    assert [(s.key, s.text) for s in load_label_table(tmp_path)] == [("images/a.jpg", "LEA")]
+
+
+def test_lmdb_cache_round_trip(tmp_path, pairs_fixture):
+    source = FileDataset(load_pairs(pairs_fixture))
+    cache = build_lmdb_cache(source, tmp_path / "cache.lmdb")
+    cached = LmdbDataset(cache)
+    assert len(cached) == len(source) and cached.texts() == source.texts()
+    for index in range(len(source)):
+        assert np.array_equal(cached[index][0], source[index][0])
+    with pytest.raises(IndexError):
+        cached[len(source)]
+
+
+def test_lmdb_missing_cache_is_clear(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        LmdbDataset(tmp_path / "none.lmdb")
+
+
+def test_paste_words_builds_one_line():
+    words = [draw_text("one"), draw_text("two")]
+    line = paste_words(words, np.random.default_rng(0))
+    assert line.shape[1] > words[0].shape[1] + words[1].shape[1]
+    assert line.min() == 0 and line.max() == 255
+
+
+def test_simulated_lines_group_words_of_one_line(iam_fixture):
+    lines = SimulatedLineDataset(load_iam_words(iam_fixture), max_words=2)
+    texts = sorted(lines[i][1] for i in range(len(lines)))
+    assert texts == ["A MOVE", "stop Mr.", "to"]
+
+
+def test_concat_dataset_indexes_across_parts():
+    a = ArrayDataset([np.zeros((2, 2), np.uint8)], ["a"])
+    b = ArrayDataset([np.zeros((2, 2), np.uint8)] * 2, ["b", "c"])
+    joined = ConcatDataset([a, b])
+    assert len(joined) == 3 and [joined[i][1] for i in range(3)] == ["a", "b", "c"]
+    with pytest.raises(IndexError):
+        joined[3]
+
+
+@pytest.mark.skipif(not FONTS_DIR.exists(), reason="shared fonts not present")
+def test_synthetic_words_and_lines():
+    fonts = find_fonts(FONTS_DIR)
+    words = SyntheticDataset(FONTS_DIR, 20, seed=1)
+    lines = SyntheticDataset(FONTS_DIR, 5, line_mode=True, seed=2, fonts=fonts[:3])
+    charset = Charset()
+    for dataset in (words, lines):
+        for index in range(len(dataset)):
+            grey, text = dataset[index]
+            assert grey.dtype == np.uint8 and grey.ndim == 2 and grey.min() < 128
+            assert text and not charset.unknown_characters(text)
+    assert " " in lines[0][1]
+
+
+def test_text_sampler_is_seeded():
+    first = [TextSampler(np.random.default_rng(5)).line() for _ in range(1)]
+    again = [TextSampler(np.random.default_rng(5)).line() for _ in range(1)]
+    assert first == again
+
+
+def test_batches_pad_labels_and_blank_out_unusable_items():
+    charset = Charset()
+    dataset = ArrayDataset([draw_text("ab"), draw_text("x€y")], ["ab", "x€y"])
+    assert usable_indices(["ab", "x€y", "", "a" * 100], charset, 16).tolist() == [0]
+    batch = make_batch(dataset, np.array([0, 1]), charset, 32, 128)
+    assert batch.images.shape == (2, 32, 128, 1)
+    assert batch.labels.tolist() == [list(charset.encode("ab")), [0, 0]]
+    assert batch.texts == ("ab", "") and not batch.images[1].any()

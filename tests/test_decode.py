@@ -1,0 +1,100 @@
+"""CTC decoders on hand-made probability matrices with known answers."""
+
+import numpy as np
+import pytest
+
+from htr_core.charset import Charset
+from htr_core.decode import Lexicon, align, beam_search, best_path, decode, log_softmax
+
+AB = Charset("ab")  # blank 0, a 1, b 2
+
+
+def logits(rows):
+    """Probability rows -> logits (the decoders take unnormalised scores)."""
+    return np.log(np.asarray(rows, dtype=np.float64))
+
+
+def test_best_path_merges_repeats_and_keeps_blank_separated_doubles():
+    matrix = logits([[.1, .8, .1], [.1, .8, .1], [.8, .1, .1], [.1, .8, .1], [.1, .1, .8]])
+    decoded = best_path(matrix, AB)
+    assert decoded.text == "aab"
+    assert [(s.char, s.start, s.end) for s in decoded.char_spans] == [("a", 0, 2), ("a", 3, 4), ("b", 4, 5)]
+    assert [s.confidence for s in decoded.char_spans] == pytest.approx([.8, .8, .8])
+    assert decoded.confidence == pytest.approx(.8)
+
+
+def test_beam_search_sums_alignments_where_best_path_cannot():
+    # Each step: blank 0.6, 'a' 0.4. Best path is "" (0.36) but P("a") = 0.16 + 0.24 + 0.24 = 0.64.
+    matrix = logits([[.6, .4, 1e-9], [.6, .4, 1e-9]])
+    assert best_path(matrix, AB).text == ""
+    assert beam_search(matrix, AB, beam_width=4).text == "a"
+
+
+def test_beam_search_agrees_with_best_path_on_a_confident_matrix():
+    matrix = logits([[.05, .9, .05], [.9, .05, .05], [.05, .05, .9], [.05, .05, .9]])
+    assert beam_search(matrix, AB).text == best_path(matrix, AB).text == "ab"
+
+
+def test_empty_reading_has_blank_confidence():
+    decoded = best_path(logits([[.9, .05, .05]] * 3), AB)
+    assert decoded.text == "" and decoded.char_spans == ()
+    assert decoded.confidence == pytest.approx(.9)
+
+
+def test_word_beam_search_keeps_to_the_lexicon():
+    # Best path reads "aa"; only "ab" is a word.
+    matrix = logits([[.05, .9, .05], [.9, .05, .05], [.05, .55, .4]])
+    assert best_path(matrix, AB).text == "aa"
+    decoded = beam_search(matrix, AB, lexicon=Lexicon(["ab", "b"]))
+    assert decoded.text == "ab"
+    assert decoded.char_spans[-1].char == "b" and decoded.char_spans[-1].confidence == pytest.approx(.4)
+
+
+def test_word_beam_search_leaves_digits_and_spaces_free():
+    charset = Charset("ab 7")  # blank 0, a 1, b 2, space 3, '7' 4
+    rows = [[.02, .9, .02, .02, .04], [.9, .02, .02, .02, .04], [.02, .02, .9, .02, .04],
+            [.02, .02, .02, .9, .04], [.02, .02, .02, .04, .9]]
+    decoded = beam_search(logits(rows), charset, lexicon=Lexicon(["ab"]))
+    assert decoded.text == "ab 7"
+
+
+def test_word_beam_search_is_case_insensitive_about_the_lexicon():
+    charset = Charset("Ab")
+    matrix = logits([[.05, .9, .05], [.05, .05, .9]])
+    assert beam_search(matrix, charset, lexicon=Lexicon(["ab"])).text == "Ab"
+
+
+def test_language_model_weight_prefers_frequent_words():
+    # "ab" and "ba" are equally likely to the model; the prior breaks the tie.
+    matrix = logits([[.02, .49, .49], [.02, .49, .49]])
+    lexicon = Lexicon({"ab": 1000, "ba": 1})
+    assert beam_search(matrix, AB, lexicon=lexicon, lm_weight=1.0).text == "ab"
+    lexicon = Lexicon({"ab": 1, "ba": 1000})
+    assert beam_search(matrix, AB, lexicon=lexicon, lm_weight=1.0).text == "ba"
+
+
+def test_align_places_each_character():
+    log_probs = log_softmax(logits([[.1, .8, .1], [.8, .1, .1], [.1, .1, .8], [.1, .1, .8]]))
+    path = align(log_probs, [1, 2], AB.blank_index)
+    assert path.tolist() == [1, 0, 2, 2]
+
+
+def test_align_handles_doubles_that_need_a_blank():
+    log_probs = log_softmax(logits([[.1, .8, .1], [.8, .1, .1], [.1, .8, .1]]))
+    assert align(log_probs, [1, 1], AB.blank_index).tolist() == [1, 0, 1]
+
+
+def test_decode_dispatch_and_errors():
+    matrix = logits([[.1, .8, .1]])
+    assert decode(matrix, AB, "bestpath").text == "a"
+    assert decode(matrix, AB, "wordbeamsearch", lexicon=Lexicon(["a"])).text == "a"
+    with pytest.raises(ValueError, match="lexicon"):
+        decode(matrix, AB, "wordbeamsearch")
+    with pytest.raises(ValueError, match="unknown decoder"):
+        decode(matrix, AB, "greedy")
+
+
+def test_english_lexicon_comes_from_the_package_word_list():
+    lexicon = Lexicon.english(size=5000)
+    assert "the" in lexicon and "The" in lexicon
+    assert lexicon.is_prefix("th") and not lexicon.is_prefix("qzx")

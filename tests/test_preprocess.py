@@ -1,0 +1,55 @@
+import numpy as np
+import pytest
+
+from htr_core.preprocess import augment_ink, crop_to_ink, fit_to_box, prepare_crop, to_ink
+
+
+def test_to_ink_maps_dark_ink_to_one(word_image):
+    ink = to_ink(word_image)
+    assert ink.dtype == np.float32 and ink.min() >= 0 and ink.max() == pytest.approx(1.0)
+    assert ink[0, 0] == 0.0  # paper
+
+
+def test_blank_crop_is_all_background():
+    assert not to_ink(np.full((20, 40), 250, np.uint8)).any()
+
+
+def test_to_ink_rejects_colour_and_empty():
+    with pytest.raises(ValueError):
+        to_ink(np.zeros((4, 4, 3), np.uint8))
+    with pytest.raises(ValueError):
+        to_ink(np.zeros((0, 4), np.uint8))
+
+
+def test_crop_to_ink_trims_margins():
+    ink = np.zeros((50, 80), np.float32)
+    ink[10:20, 30:40] = 1
+    assert crop_to_ink(ink, margin=0).shape == (10, 10)
+
+
+def test_fit_to_box_keeps_aspect_and_left_aligns():
+    ink = np.ones((10, 20), np.float32)
+    box = fit_to_box(ink, 32, 128)
+    assert box.shape == (32, 128)
+    columns = np.flatnonzero(box.max(axis=0) > 0.5)
+    assert columns[0] == 0 and columns[-1] == 63  # 20 wide scaled by 3.2
+
+
+def test_fit_to_box_squeezes_long_crops_to_the_width():
+    box = fit_to_box(np.ones((10, 1000), np.float32), 32, 128)
+    assert box.shape == (32, 128) and box[:, -1].max() > 0.5
+
+
+def test_augmentation_is_repeatable_with_the_same_seed(word_image):
+    ink = to_ink(word_image)
+    first = augment_ink(ink, np.random.default_rng(3))
+    again = augment_ink(ink, np.random.default_rng(3))
+    other = augment_ink(ink, np.random.default_rng(4))
+    assert np.array_equal(first, again)
+    assert first.min() >= 0 and first.max() <= 1
+    assert first.shape != other.shape or not np.array_equal(first, other)
+
+
+def test_prepare_crop_output_is_model_ready(word_image):
+    box = prepare_crop(word_image, 32, 128)
+    assert box.shape == (32, 128) and box.dtype == np.float32 and box.max() > 0.5

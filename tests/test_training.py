@@ -1,0 +1,70 @@
+"""A few training steps of a tiny model: checkpoints, resume, export, ONNX/Keras agreement."""
+
+import json
+
+import numpy as np
+import pytest
+
+from htr_core.model_config import ModelConfig
+from htr_core.runtime import Recognizer
+
+from conftest import draw_text
+
+TINY = {"conv_filters": (8, 16, 16, 16, 16), "lstm_units": 16, "lstm_layers": 1}
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory):
+    from PIL import Image
+
+    from htr_core.train import TrainConfig, train
+
+    data = tmp_path_factory.mktemp("pairs")
+    for index, text in enumerate(["cat", "dog", "hat", "pig", "cow", "owl"]):
+        Image.fromarray(draw_text(text)).save(data / f"{index}.png")
+        (data / f"{index}.txt").write_text(text)
+    model_dir = tmp_path_factory.mktemp("model")
+    config = TrainConfig(model_dir=model_dir, pairs_dirs=(data,), batch_size=4, epochs=1,
+                         max_steps_per_epoch=2, verbose=0, model_overrides=TINY)
+    first = train(config)
+    # Resume: a second call with more epochs continues from the saved state.
+    second = train(TrainConfig(**{**config.__dict__, "epochs": 2}))
+    return model_dir, first, second
+
+
+def test_training_writes_a_complete_model_dir(tiny_model):
+    model_dir, first, second = tiny_model
+    for name in ("model.keras", "model.onnx", "config.json", "charset.txt", "last.keras", "train_state.json"):
+        assert (model_dir / name).exists(), name
+    config = ModelConfig.load(model_dir)
+    assert config.conv_filters == TINY["conv_filters"] and config.width == 128
+    assert first["epochs"] == 1 and second["epochs"] == 2
+    state = json.loads((model_dir / "train_state.json").read_text())
+    assert [h["epoch"] for h in state["history"]] == [1, 2]
+    assert all(np.isfinite(h["loss"]) for h in state["history"])
+
+
+def test_onnx_and_keras_agree_on_the_trained_model(tiny_model):
+    model_dir = tiny_model[0]
+    crops = [draw_text("cat"), draw_text("a longer crop")]
+    onnx_logits = Recognizer(model_dir).logits(crops)
+    keras_logits = Recognizer(model_dir, prefer="keras").logits(crops)
+    for a, b in zip(onnx_logits, keras_logits):
+        assert a.shape == b.shape == (32, 80)
+        np.testing.assert_allclose(a, b, atol=1e-3)
+
+
+def test_unknown_config_keys_are_errors():
+    from htr_core.train import TrainConfig
+
+    with pytest.raises(ValueError, match="unknown"):
+        TrainConfig.from_dict({"model_dir": "x", "epochz": 3})
+    with pytest.raises(ValueError, match="unknown"):
+        ModelConfig.from_dict({"heigth": 32})
+
+
+def test_training_without_data_is_a_clear_error(tmp_path):
+    from htr_core.train import TrainConfig, train
+
+    with pytest.raises(ValueError, match="no training data"):
+        train(TrainConfig(model_dir=tmp_path / "m", verbose=0))
