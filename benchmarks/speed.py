@@ -53,10 +53,10 @@ def main() -> None:
             print(f"| {model_dir.name} | missing | | | |")
             continue
         recognizer = Recognizer(model_dir, threads=1)
-        batches = [recognizer.prepare([image]) for image in images]
+        batches = [recognizer.prepare([image])[0] for image in images]
         for batch in batches[:5]:
-            recognizer._run(batch)  # warm-up
-        model_ms = median_ms(recognizer._run, batches)
+            recognizer.run_model(batch)  # warm-up
+        model_ms = median_ms(recognizer.run_model, batches)
         for decoder in ("bestpath", "beamsearch", "wordbeamsearch"):
             full_ms = median_ms(lambda image: recognizer.read([image], decoder=decoder), images)
             print(f"| {model_dir.name} | {len(images)} {what} | {decoder} | {model_ms:.2f} | {full_ms:.2f} |")

@@ -9,6 +9,8 @@ crops vary the way real handwriting and scans do. Randomness always comes from a
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import cv2
 import numpy as np
 
@@ -27,14 +29,20 @@ def to_ink(grey: np.ndarray) -> np.ndarray:
     return np.clip((paper - values) / (paper - ink), 0.0, 1.0)
 
 
-def crop_to_ink(ink: np.ndarray, threshold: float = 0.25, margin: int = 2) -> np.ndarray:
-    """Trim blank borders so the text fills the model's box; a blank image is returned as is."""
+def ink_bounds(ink: np.ndarray, threshold: float = 0.25, margin: int = 2) -> tuple[int, int, int, int]:
+    """(top, bottom, left, right) of the inked area plus a margin; the whole image if blank."""
     rows = np.flatnonzero((ink > threshold).any(axis=1))
     cols = np.flatnonzero((ink > threshold).any(axis=0))
     if rows.size == 0 or cols.size == 0:
-        return ink
-    top, bottom = max(rows[0] - margin, 0), min(rows[-1] + margin + 1, ink.shape[0])
-    left, right = max(cols[0] - margin, 0), min(cols[-1] + margin + 1, ink.shape[1])
+        return 0, ink.shape[0], 0, ink.shape[1]
+    top, bottom = max(int(rows[0]) - margin, 0), min(int(rows[-1]) + margin + 1, ink.shape[0])
+    left, right = max(int(cols[0]) - margin, 0), min(int(cols[-1]) + margin + 1, ink.shape[1])
+    return top, bottom, left, right
+
+
+def crop_to_ink(ink: np.ndarray, threshold: float = 0.25, margin: int = 2) -> np.ndarray:
+    """Trim blank borders so the text fills the model's box; a blank image is returned as is."""
+    top, bottom, left, right = ink_bounds(ink, threshold, margin)
     return ink[top:bottom, left:right]
 
 
@@ -116,6 +124,21 @@ def augment_ink(ink: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return np.clip(out, 0.0, 1.0).astype(np.float32)
 
 
-def prepare_crop(grey: np.ndarray, height: int, width: int) -> np.ndarray:
-    """Inference path: grey crop -> model input box (height, width) float32."""
-    return fit_to_box(crop_to_ink(to_ink(grey)), height, width)
+@dataclass(frozen=True)
+class CropGeometry:
+    """Where model input columns came from: crop x = left + model x / scale."""
+
+    left: int
+    scale: float
+
+    def crop_x(self, model_x: float) -> float:
+        return self.left + model_x / self.scale
+
+
+def prepare_crop(grey: np.ndarray, height: int, width: int) -> tuple[np.ndarray, CropGeometry]:
+    """Inference path: grey crop -> model input box (height, width) float32, and its geometry."""
+    ink = to_ink(grey)
+    top, bottom, left, right = ink_bounds(ink)
+    trimmed = ink[top:bottom, left:right]
+    scale = min(height / trimmed.shape[0], width / trimmed.shape[1])
+    return fit_to_box(trimmed, height, width), CropGeometry(left, scale)

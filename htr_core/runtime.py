@@ -15,7 +15,7 @@ import numpy as np
 from htr_core.charset import Charset
 from htr_core.decode import DECODERS, Lexicon, decode
 from htr_core.model_config import CHARSET_FILE, KERAS_FILE, ONNX_FILE, ModelConfig
-from htr_core.preprocess import prepare_crop
+from htr_core.preprocess import CropGeometry, prepare_crop
 from htr_core.types import Decoded
 
 log = logging.getLogger(__name__)
@@ -90,17 +90,27 @@ class Recognizer:
             self._lexicon = Lexicon.english()
         return self._lexicon
 
-    def prepare(self, crops: Sequence[np.ndarray]) -> np.ndarray:
+    def prepare(self, crops: Sequence[np.ndarray]) -> tuple[np.ndarray, list[CropGeometry]]:
         batch = np.zeros((len(crops), self.config.height, self.config.width, 1), dtype=np.float32)
+        geometry = []
         for row, crop in enumerate(crops):
-            batch[row, :, :, 0] = prepare_crop(crop, self.config.height, self.config.width)
-        return batch
+            batch[row, :, :, 0], where = prepare_crop(crop, self.config.height, self.config.width)
+            geometry.append(where)
+        return batch, geometry
+
+    def run_model(self, batch: np.ndarray) -> np.ndarray:
+        """(batch, height, width, 1) float32 -> (batch, steps, classes) logits."""
+        return np.asarray(self._run(batch))
 
     def logits(self, crops: Sequence[np.ndarray], batch_size: int = 16) -> list[np.ndarray]:
         out: list[np.ndarray] = []
         for start in range(0, len(crops), batch_size):
-            out.extend(np.asarray(self._run(self.prepare(crops[start : start + batch_size]))))
+            out.extend(self.run_model(self.prepare(crops[start : start + batch_size])[0]))
         return out
+
+    def step_to_crop_x(self, geometry: CropGeometry, step: float) -> float:
+        """Crop x coordinate of the left edge of output time step ``step``."""
+        return geometry.crop_x(step * self.config.downsample)
 
     def decode_logits(self, logits: np.ndarray, decoder: str | None = None) -> Decoded:
         name = decoder or self.decoder
@@ -109,7 +119,17 @@ class Recognizer:
 
     def read(self, crops: Sequence[np.ndarray], batch_size: int = 16, decoder: str | None = None) -> list[Decoded]:
         """Read grey uint8 crops (one word or line each)."""
+        return [reading for reading, _ in self.read_with_geometry(crops, batch_size, decoder)]
+
+    def read_with_geometry(self, crops: Sequence[np.ndarray], batch_size: int = 16,
+                           decoder: str | None = None) -> list[tuple[Decoded, CropGeometry]]:
+        """Readings plus where each crop's model columns came from (to place words and characters)."""
         for index, crop in enumerate(crops):
             if crop.ndim != 2 or crop.size == 0:
                 raise ValueError(f"crop {index}: expected a non-empty 2-D grey image, got shape {crop.shape}")
-        return [self.decode_logits(row, decoder) for row in self.logits(crops, batch_size)]
+        results = []
+        for start in range(0, len(crops), batch_size):
+            batch, geometry = self.prepare(crops[start : start + batch_size])
+            for row, where in zip(self.run_model(batch), geometry):
+                results.append((self.decode_logits(row, decoder), where))
+        return results

@@ -27,7 +27,7 @@ class SegmentationSettings:
     remove_rules: bool = True
     line_smoothing: float = 0.35  # Gaussian sigma of the row profile, in writing heights
     min_line_prominence: float = 0.3  # a valley must dip this far below the smaller peak
-    word_gap: float = 1.3  # column gap, in writing heights, that separates two words
+    word_gap: float = 1.3  # widest gap inside a word, in writing heights
     min_line_ink: float = 0.15  # lines with less ink than this share of the median line are noise
 
 
@@ -47,15 +47,6 @@ class Segmentation:
     lines: tuple[LineSegment, ...]
     deskewed: np.ndarray  # the grey page the crop boxes refer to
 
-    def line_crops(self) -> list[np.ndarray]:
-        return [_cut(self.deskewed, line.crop_box) for line in self.lines]
-
-    def word_crops(self) -> list[list[np.ndarray]]:
-        return [[_cut(self.deskewed, box) for box in line.word_crop_boxes] for line in self.lines]
-
-
-def _cut(image: np.ndarray, box: Box) -> np.ndarray:
-    return image[box.y0 : box.y1, box.x0 : box.x1]
 
 
 @dataclass(frozen=True)
@@ -91,6 +82,9 @@ def _drop_non_text(components: list[_Component], shape: tuple[int, int]) -> list
         margin = 2
         if c.x0 < margin or c.y0 < margin or c.x1 > width - margin or c.y1 > height - margin:
             continue  # writing seldom touches the image edge; scanner borders always do
+        edge_x, edge_y = 0.03 * width, 0.03 * height
+        if c.x1 < edge_x or c.x0 > width - edge_x or c.y1 < edge_y or c.y0 > height - edge_y:
+            continue  # bits of the paper's edge and the scanner bed in the outermost strip
         if max(w, h) > 20 * max(1, min(w, h)) and max(w, h) > 0.1 * max(height, width):
             continue
         if w > 0.5 * width and c.area < 0.04 * w * h:
@@ -141,13 +135,41 @@ def find_line_bands(profile: np.ndarray, scale: float, prominence: float) -> lis
     return [(cuts[i], cuts[i + 1]) for i in range(len(cuts) - 1)]
 
 
-def split_words(line_ink: np.ndarray, gap: float) -> list[tuple[int, int]]:
-    """Column ranges [start, end) of words in a line's ink, split at gaps wider than ``gap``."""
+def word_gap_threshold(gaps: np.ndarray, scale_limit: float) -> float:
+    """Gap width that separates words in one line.
+
+    Gaps inside words and between words usually form two clusters: split them where the
+    between-cluster variance is largest (Otsu in one dimension), when the clusters are clearly
+    apart. ``scale_limit`` (a multiple of the writing height) caps it, and is the answer when the
+    gaps do not cluster (a single word, or evenly spaced letters).
+    """
+    gaps = np.sort(gaps[gaps > 0].astype(np.float64))
+    if gaps.size < 2:
+        return scale_limit
+    best, threshold = -1.0, scale_limit
+    for cut in range(1, gaps.size):
+        low, high = gaps[:cut], gaps[cut:]
+        spread = low.size * high.size * (high.mean() - low.mean()) ** 2
+        if spread > best:
+            best, threshold, means = spread, (low[-1] + high[0]) / 2, (low.mean(), high.mean())
+    if means[1] < 2.0 * means[0] + 2:
+        return scale_limit
+    return min(threshold, scale_limit)
+
+
+def split_words(line_ink: np.ndarray, gap: float | None = None, scale_limit: float = np.inf) -> list[tuple[int, int]]:
+    """Column ranges [start, end) of words in a line's ink.
+
+    ``gap``: split where columns are blank for more than this; None: choose per line with
+    ``word_gap_threshold``.
+    """
     columns = line_ink.any(axis=0).astype(np.int8)
     if not columns.any():
         return []
     edges = np.flatnonzero(np.diff(np.r_[0, columns, 0]))
     runs = edges.reshape(-1, 2)  # [start, end) of each inked column run
+    if gap is None:
+        gap = word_gap_threshold(runs[1:, 0] - runs[:-1, 1], scale_limit)
     words = [list(runs[0])]
     for start, end in runs[1:]:
         if start - words[-1][1] > gap:
@@ -198,7 +220,7 @@ def segment_page(grey: np.ndarray, settings: SegmentationSettings | None = None)
         line_scale = writing_height(group) or scale
         # Words span the line's height, as word boxes in HTR ground truth (and crops) do.
         word_boxes = [Box(box.x0 + a, box.y0, box.x0 + b, box.y1)
-                      for a, b in split_words(keep, settings.word_gap * line_scale)]
+                      for a, b in split_words(keep, scale_limit=settings.word_gap * line_scale)]
         lines.append(LineSegment(
             box=_to_page(box, inverse, width, height),
             words=tuple(_to_page(w, inverse, width, height) for w in word_boxes),

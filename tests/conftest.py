@@ -72,3 +72,23 @@ def pairs_fixture(tmp_path: Path) -> Path:
         (root / f"{name}.txt").write_text(text + "\n")
     Image.fromarray(draw_text("orphan")).save(root / "orphan.png")  # no label: skipped
     return root
+
+
+def draw_page(lines: list[str], size: int = 44, line_gap: int = 40, margin: int = 60,
+              width: int = 1400, rules: bool = False) -> tuple[np.ndarray, list[tuple[int, int, int, int]]]:
+    """A white page with ``lines`` of handwriting-font text; returns it and each line's ink box."""
+    font = _font(size)
+    heights = [font.getbbox(text) for text in lines]
+    page_height = margin * 2 + sum(b[3] - b[1] + line_gap for b in heights)
+    image = Image.new("L", (width, page_height), 255)
+    draw = ImageDraw.Draw(image)
+    boxes = []
+    y = margin
+    for text, (left, top, right, bottom) in zip(lines, heights):
+        draw.text((margin - left, y - top), text, font=font, fill=20)
+        if rules:
+            draw.line([(10, y + bottom - top + line_gap // 2), (width - 10, y + bottom - top + line_gap // 2)],
+                      fill=150, width=2)
+        boxes.append((margin, y, margin + right - left, y + bottom - top))
+        y += bottom - top + line_gap
+    return np.asarray(image), boxes

@@ -51,5 +51,8 @@ def test_augmentation_is_repeatable_with_the_same_seed(word_image):
 
 
 def test_prepare_crop_output_is_model_ready(word_image):
-    box = prepare_crop(word_image, 32, 128)
+    box, geometry = prepare_crop(word_image, 32, 128)
     assert box.shape == (32, 128) and box.dtype == np.float32 and box.max() > 0.5
+    # Model column 0 is where the ink starts in the crop (its left margin was trimmed).
+    first_ink = int(np.flatnonzero((255 - word_image).max(axis=0) > 64)[0])
+    assert abs(geometry.crop_x(0) - first_ink) <= 3

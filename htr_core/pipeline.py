@@ -1,0 +1,179 @@
+"""Image -> PageResult: segment, read every line (or word) in batches, correct spelling.
+
+``Pipeline`` composes three parts, each replaceable: a segmenter (page -> lines and words), one
+or two recognizers (word and/or line model) and an optional spell corrector.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+
+from htr_core.preprocess import CropGeometry
+from htr_core.runtime import Recognizer, default_model_dir
+from htr_core.segment import LineSegment, Segmentation, SegmentationSettings, segment_page
+from htr_core.spell import SpellCorrector
+from htr_core.types import Box, Decoded, LineResult, PageResult, WordResult
+
+log = logging.getLogger(__name__)
+
+LEVELS = ("auto", "word", "line", "page")
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class PipelineSettings:
+    level: str = "auto"  # auto: decide from the segmentation (one word, one line, or a page)
+    reader: str = "line"  # read lines with the line model, or each word with the word model
+    decoder: str | None = None  # None: each model's default
+    spell: bool = True
+    segmentation: SegmentationSettings = SegmentationSettings()
+
+
+class Pipeline:
+    def __init__(
+        self,
+        line_recognizer: Recognizer | None,
+        word_recognizer: Recognizer | None = None,
+        corrector: SpellCorrector | None = None,
+        settings: PipelineSettings = PipelineSettings(),
+        segmenter: Callable[[np.ndarray, SegmentationSettings], Segmentation] = segment_page,
+    ):
+        if line_recognizer is None and word_recognizer is None:
+            raise ValueError("a pipeline needs a line or a word recognizer")
+        if settings.level not in LEVELS:
+            raise ValueError(f"unknown level {settings.level!r}; choose one of {', '.join(LEVELS)}")
+        self.line_recognizer = line_recognizer
+        self.word_recognizer = word_recognizer
+        self.corrector = corrector
+        self.settings = settings
+        self.segmenter = segmenter
+
+    @classmethod
+    def from_model_dir(cls, models_dir: Path | None = None, settings: PipelineSettings = PipelineSettings(),
+                       threads: int = 1) -> "Pipeline":
+        """The shipped models (``models/line`` and ``models/word``) with spell correction."""
+        line_dir = Path(models_dir) / "line" if models_dir else default_model_dir(True)
+        word_dir = Path(models_dir) / "word" if models_dir else default_model_dir(False)
+        line = Recognizer(line_dir, decoder=settings.decoder, threads=threads) if line_dir.exists() else None
+        word = Recognizer(word_dir, decoder=settings.decoder, threads=threads) if word_dir.exists() else None
+        return cls(line, word, SpellCorrector() if settings.spell else None, settings)
+
+    def with_settings(self, settings: PipelineSettings) -> "Pipeline":
+        """The same loaded models under other settings (cheap: nothing is reloaded)."""
+        corrector = self.corrector if settings.spell else None
+        if settings.spell and corrector is None:
+            corrector = SpellCorrector()
+        return Pipeline(self.line_recognizer, self.word_recognizer, corrector, settings, self.segmenter)
+
+    def _correct(self, text: str) -> str:
+        return self.corrector.correct(text) if self.corrector is not None else text
+
+    def read(self, grey: np.ndarray, progress: Progress | None = None) -> PageResult:
+        """Read a grey uint8 image of a word, a line or a whole page."""
+        if grey.ndim != 2 or grey.size == 0:
+            raise ValueError(f"expected a non-empty grey image, got shape {grey.shape}")
+        height, width = grey.shape
+        level = self.settings.level
+        if level in ("word", "line"):
+            return self._read_single(grey, level)
+        segmentation = self.segmenter(grey, self.settings.segmentation)
+        if level == "auto":
+            if not segmentation.lines:
+                return PageResult(width, height, (), "page", self._model_name())
+            if len(segmentation.lines) == 1:
+                words = len(segmentation.lines[0].words)
+                return self._read_single(grey, "word" if words <= 1 else "line")
+        return self._read_page(segmentation, progress)
+
+    def _model_name(self) -> str:
+        recognizer = self.line_recognizer or self.word_recognizer
+        return recognizer.model_dir.name
+
+    def _recognizer_for(self, level: str) -> Recognizer:
+        if level == "word" and self.word_recognizer is not None:
+            return self.word_recognizer
+        return self.line_recognizer or self.word_recognizer  # type: ignore[return-value]
+
+    def _read_single(self, grey: np.ndarray, level: str) -> PageResult:
+        """The whole image is one word or one line: read it as it is."""
+        height, width = grey.shape
+        recognizer = self._recognizer_for(level)
+        reading, geometry = recognizer.read_with_geometry([grey], decoder=self.settings.decoder)[0]
+        box = Box(0, 0, width, height)
+        words = words_from_spans(reading, geometry, box, recognizer)
+        line = LineResult(box, reading.text, reading.confidence, self._correct(reading.text), words)
+        return PageResult(width, height, (line,) if reading.text else (), level, recognizer.model_dir.name)
+
+    def _read_page(self, segmentation: Segmentation, progress: Progress | None) -> PageResult:
+        use_words = self.settings.reader == "word" and self.word_recognizer is not None
+        recognizer = self.word_recognizer if use_words else self._recognizer_for("line")
+        lines: list[LineResult] = []
+        total = len(segmentation.lines)
+        batch = 8
+        for start in range(0, total, batch):
+            chunk = segmentation.lines[start : start + batch]
+            read = self._lines_from_words if use_words else self._lines_from_lines
+            lines.extend(read(recognizer, segmentation, chunk))
+            if progress is not None:
+                progress(min(start + batch, total), total)
+        kept = tuple(line for line in lines if line.text.strip())
+        return PageResult(segmentation.width, segmentation.height, kept, "page", recognizer.model_dir.name)
+
+    def _lines_from_lines(self, recognizer: Recognizer, segmentation: Segmentation,
+                          chunk: Sequence[LineSegment]) -> list[LineResult]:
+        crops = [_cut(segmentation.deskewed, segment.crop_box) for segment in chunk]
+        results = []
+        for segment, (reading, geometry) in zip(
+                chunk, recognizer.read_with_geometry(crops, len(crops), self.settings.decoder)):
+            words = words_from_spans(reading, geometry, segment.box, recognizer)
+            results.append(LineResult(segment.box, reading.text, reading.confidence,
+                                      self._correct(reading.text), words))
+        return results
+
+    def _lines_from_words(self, recognizer: Recognizer, segmentation: Segmentation,
+                          chunk: Sequence[LineSegment]) -> list[LineResult]:
+        crops = [_cut(segmentation.deskewed, box) for segment in chunk for box in segment.word_crop_boxes]
+        readings = iter(recognizer.read(crops, 32, self.settings.decoder) if crops else [])
+        results = []
+        for segment in chunk:
+            words = tuple(WordResult(box, reading.text, reading.confidence)
+                          for box, reading in zip(segment.words, readings) if reading.text)
+            text = " ".join(w.text for w in words)
+            confidence = _geometric_mean([w.confidence for w in words])
+            results.append(LineResult(segment.box, text, confidence, self._correct(text), words))
+        return results
+
+
+def _cut(image: np.ndarray, box: Box) -> np.ndarray:
+    return image[box.y0 : box.y1, box.x0 : box.x1]
+
+
+def _geometric_mean(values: Sequence[float]) -> float:
+    if not values:
+        return 0.0
+    return float(np.exp(np.mean(np.log(np.maximum(values, 1e-12)))))
+
+
+def words_from_spans(reading: Decoded, geometry: CropGeometry, box: Box,
+                     recognizer: Recognizer) -> tuple[WordResult, ...]:
+    """Word boxes from the CTC time spans of a reading: each space-separated run of characters
+    spans from its first character's first step to its last character's last step."""
+    words: list[WordResult] = []
+    current: list = []
+    for span in list(reading.char_spans) + [None]:
+        if span is not None and span.char != " ":
+            current.append(span)
+            continue
+        if current:
+            x0 = box.x0 + int(recognizer.step_to_crop_x(geometry, current[0].start))
+            x1 = box.x0 + int(np.ceil(recognizer.step_to_crop_x(geometry, current[-1].end)))
+            x0, x1 = min(max(x0, box.x0), box.x1 - 1), min(max(x1, x0 + 1), box.x1)
+            words.append(WordResult(Box(x0, box.y0, x1, box.y1), "".join(s.char for s in current),
+                                    _geometric_mean([s.confidence for s in current])))
+        current = []
+    return tuple(words)

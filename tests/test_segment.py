@@ -1,0 +1,95 @@
+"""Segmentation invariants on drawn pages, and a check against real Washington line boxes."""
+
+import cv2
+import numpy as np
+import pytest
+
+from htr_core.pageprep import estimate_skew, find_ink, normalize_illumination
+from htr_core.segment import SegmentationSettings, segment_page, split_words
+from htr_core.segmentation_metrics import match_boxes
+from htr_core.types import Box
+
+from conftest import SHARED_DATA, draw_page
+
+TEXT = ["the quick brown fox", "jumps over the lazy", "dog and then it sleeps", "all day long"]
+
+
+def check_invariants(result, shape):
+    height, width = shape
+    tops = [line.box.y0 for line in result.lines]
+    assert tops == sorted(tops), "lines must run top to bottom"
+    for line in result.lines:
+        for box in (line.box, *line.words):
+            assert 0 <= box.x0 < box.x1 <= width and 0 <= box.y0 < box.y1 <= height
+        lefts = [w.x0 for w in line.words]
+        assert lefts == sorted(lefts), "words must run left to right"
+
+
+def test_lines_and_words_of_a_drawn_page():
+    page, truth = draw_page(TEXT)
+    result = segment_page(page)
+    check_invariants(result, page.shape)
+    assert len(result.lines) == 4
+    score = match_boxes([line.box for line in result.lines], [Box(*b) for b in truth])
+    assert score.matched == 4
+    assert [len(line.words) for line in result.lines] == [len(t.split()) for t in TEXT]
+
+
+def test_segmentation_is_deterministic():
+    page, _ = draw_page(TEXT)
+    first, second = segment_page(page), segment_page(page)
+    assert [l.box for l in first.lines] == [l.box for l in second.lines]
+
+
+def test_skewed_photo_with_shadow_and_rules():
+    page, truth = draw_page(TEXT, rules=True)
+    h, w = page.shape
+    shadow = np.linspace(0.55, 1.0, w, dtype=np.float32)[None, :]  # a dark side, as in phone photos
+    shaded = (page.astype(np.float32) * shadow).astype(np.uint8)
+    matrix = cv2.getRotationMatrix2D((w / 2, h / 2), 2.5, 1.0)
+    rotated = cv2.warpAffine(shaded, matrix, (w, h), borderValue=int(shaded[5, -5]))
+    assert abs(estimate_skew(find_ink(rotated).ink) + 2.5) <= 0.5
+    result = segment_page(rotated)
+    check_invariants(result, rotated.shape)
+    assert len(result.lines) == 4
+
+
+def test_blank_page_has_no_lines():
+    blank = np.full((800, 600), 235, np.uint8)
+    noisy = np.clip(blank + np.random.default_rng(0).normal(0, 4, blank.shape), 0, 255).astype(np.uint8)
+    assert segment_page(noisy).lines == ()
+
+
+def test_deskew_can_be_switched_off():
+    page, _ = draw_page(TEXT[:2])
+    assert segment_page(page, SegmentationSettings(deskew=False)).skew_degrees == 0.0
+
+
+def test_illumination_is_flattened():
+    gradient = np.tile(np.linspace(120, 250, 400).astype(np.uint8), (300, 1))
+    flat = normalize_illumination(gradient)
+    assert flat.min() > 200
+
+
+def test_split_words_at_wide_gaps():
+    ink = np.zeros((10, 40), bool)
+    ink[:, 0:5] = ink[:, 7:12] = ink[:, 25:30] = True
+    assert split_words(ink, gap=4) == [(0, 12), (25, 30)]
+
+
+def test_non_grey_input_is_rejected():
+    with pytest.raises(ValueError):
+        segment_page(np.zeros((10, 10, 3), np.uint8))
+
+
+@pytest.mark.skipif(not (SHARED_DATA / "washington").exists(), reason="shared data not present")
+def test_real_page_lines_match_the_washington_boxes():
+    from htr_core.data.washington_gt import washington_pages
+    from htr_core.imageio import read_image
+
+    root = SHARED_DATA / "washington"
+    truth = [p for p in washington_pages(root, "dev") if p.page.endswith("302.jpg")][0]
+    result = segment_page(read_image(root / truth.page, max_side=None))
+    check_invariants(result, (result.height, result.width))
+    score = match_boxes([line.box for line in result.lines], truth.lines)
+    assert score.precision >= 0.9 and score.recall >= 0.9
