@@ -92,3 +92,43 @@ def draw_page(lines: list[str], size: int = 44, line_gap: int = 40, margin: int 
         boxes.append((margin, y, margin + right - left, y + bottom - top))
         y += bottom - top + line_gap
     return np.asarray(image), boxes
+
+
+def spelled_logits(text: str, steps: int, charset) -> np.ndarray:
+    """Logits whose best path reads ``text``: each character then a blank, the rest blank."""
+    logits = np.full((steps, charset.num_classes), -10.0, dtype=np.float32)
+    logits[:, charset.blank_index] = 10.0
+    for index, code in enumerate(charset.encode(text)):
+        if 2 * index < steps:
+            logits[2 * index, :] = -10.0
+            logits[2 * index, code] = 10.0
+    return logits
+
+
+@pytest.fixture
+def fake_recognizer(tmp_path):
+    """A Recognizer with a real model directory layout whose model call reads fixed texts."""
+    from htr_core.charset import Charset
+    from htr_core.model_config import ModelConfig
+    from htr_core.runtime import Recognizer
+
+    def make(texts, line_mode=True, width=512, name="line"):
+        model_dir = tmp_path / name
+        model_dir.mkdir(exist_ok=True)
+        config = ModelConfig(name=name, line_mode=line_mode, width=width, decoder="bestpath")
+        (model_dir / "config.json").write_text(config.to_json())
+        charset = Charset()
+        charset.save(model_dir / "charset.txt")
+        queue = list(texts)
+        calls = []
+
+        def backend(batch):
+            calls.append(batch.shape)
+            out = [spelled_logits(queue.pop(0) if queue else "", width // 4, charset) for _ in range(len(batch))]
+            return np.stack(out)
+
+        recognizer = Recognizer(model_dir, backend=backend)
+        recognizer.calls = calls
+        return recognizer
+
+    return make

@@ -1,0 +1,127 @@
+"""PageResult -> plain text, JSON, PAGE XML (2019) and ALTO (v4): the formats of Transkribus,
+eScriptorium and kraken, so results open in the tools HTR users already have.
+
+XML is built with the standard library's ElementTree (no extra dependency on the runtime path).
+"""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from datetime import datetime, timezone
+
+from htr_core.types import Box, PageResult
+
+PAGE_NS = "http://schema.primaresearch.org/PAGE/gts/pagecontent/2019-07-15"
+PAGE_XSD = "http://schema.primaresearch.org/PAGE/gts/pagecontent/2019-07-15/pagecontent.xsd"
+ALTO_NS = "http://www.loc.gov/standards/alto/ns-v4#"
+ALTO_XSD = "http://www.loc.gov/standards/alto/v4/alto-4-2.xsd"
+XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
+FORMATS = ("txt", "json", "page", "alto")
+
+
+def to_text(page: PageResult, corrected: bool = True) -> str:
+    return (page.corrected_text if corrected else page.text) + ("\n" if page.lines else "")
+
+
+def to_json(page: PageResult) -> str:
+    return json.dumps(page.to_dict(), indent=2, ensure_ascii=False) + "\n"
+
+
+def _points(box: Box) -> str:
+    return f"{box.x0},{box.y0} {box.x1},{box.y0} {box.x1},{box.y1} {box.x0},{box.y1}"
+
+
+def _text_equiv(parent: ET.Element, tag, text: str, confidence: float | None = None) -> None:
+    equiv = ET.SubElement(parent, tag("TextEquiv"))
+    if confidence is not None:
+        equiv.set("conf", f"{min(max(confidence, 0.0), 1.0):.4f}")
+    ET.SubElement(equiv, tag("Unicode")).text = text
+
+
+def to_page_xml(page: PageResult, image_filename: str = "image.png", corrected: bool = True) -> str:
+    """PAGE XML 2019-07-15: one TextRegion around all lines, TextLines with Words and TextEquiv."""
+    ET.register_namespace("", PAGE_NS)
+    ET.register_namespace("xsi", XSI_NS)
+
+    def tag(name: str) -> str:
+        return f"{{{PAGE_NS}}}{name}"
+
+    root = ET.Element(tag("PcGts"), {f"{{{XSI_NS}}}schemaLocation": f"{PAGE_NS} {PAGE_XSD}"})
+    metadata = ET.SubElement(root, tag("Metadata"))
+    ET.SubElement(metadata, tag("Creator")).text = "htr_core"
+    now = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+    ET.SubElement(metadata, tag("Created")).text = now
+    ET.SubElement(metadata, tag("LastChange")).text = now
+    page_el = ET.SubElement(root, tag("Page"), imageFilename=image_filename,
+                            imageWidth=str(page.width), imageHeight=str(page.height))
+    if page.lines:
+        region_box = page.lines[0].box
+        for line in page.lines[1:]:
+            region_box = region_box.union(line.box)
+        region = ET.SubElement(page_el, tag("TextRegion"), id="r1", type="paragraph")
+        ET.SubElement(region, tag("Coords"), points=_points(region_box))
+        for index, line in enumerate(page.lines, start=1):
+            line_el = ET.SubElement(region, tag("TextLine"), id=f"r1_l{index}")
+            ET.SubElement(line_el, tag("Coords"), points=_points(line.box))
+            for word_index, word in enumerate(line.words, start=1):
+                word_el = ET.SubElement(line_el, tag("Word"), id=f"r1_l{index}_w{word_index}")
+                ET.SubElement(word_el, tag("Coords"), points=_points(word.box))
+                _text_equiv(word_el, tag, word.text, word.confidence)
+            _text_equiv(line_el, tag, line.corrected if corrected else line.text, line.confidence)
+        _text_equiv(region, tag, page.corrected_text if corrected else page.text)
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def to_alto(page: PageResult, image_filename: str = "image.png") -> str:
+    """ALTO v4: a TextBlock of TextLines holding String (word) and SP (space) elements."""
+    ET.register_namespace("", ALTO_NS)
+    ET.register_namespace("xsi", XSI_NS)
+
+    def tag(name: str) -> str:
+        return f"{{{ALTO_NS}}}{name}"
+
+    def geometry(box: Box) -> dict[str, str]:
+        return {"HPOS": str(box.x0), "VPOS": str(box.y0), "WIDTH": str(box.width), "HEIGHT": str(box.height)}
+
+    root = ET.Element(tag("alto"), {f"{{{XSI_NS}}}schemaLocation": f"{ALTO_NS} {ALTO_XSD}"})
+    description = ET.SubElement(root, tag("Description"))
+    ET.SubElement(description, tag("MeasurementUnit")).text = "pixel"
+    source = ET.SubElement(description, tag("sourceImageInformation"))
+    ET.SubElement(source, tag("fileName")).text = image_filename
+    layout = ET.SubElement(root, tag("Layout"))
+    page_el = ET.SubElement(layout, tag("Page"), ID="p1", PHYSICAL_IMG_NR="1",
+                            WIDTH=str(page.width), HEIGHT=str(page.height))
+    space = ET.SubElement(page_el, tag("PrintSpace"), HPOS="0", VPOS="0",
+                          WIDTH=str(page.width), HEIGHT=str(page.height))
+    if page.lines:
+        block_box = page.lines[0].box
+        for line in page.lines[1:]:
+            block_box = block_box.union(line.box)
+        block = ET.SubElement(space, tag("TextBlock"), ID="b1", **geometry(block_box))
+        for index, line in enumerate(page.lines, start=1):
+            line_el = ET.SubElement(block, tag("TextLine"), ID=f"b1_l{index}", **geometry(line.box))
+            words = line.words or ()
+            for word_index, word in enumerate(words, start=1):
+                if word_index > 1:
+                    ET.SubElement(line_el, tag("SP"))
+                ET.SubElement(line_el, tag("String"), ID=f"b1_l{index}_w{word_index}", CONTENT=word.text,
+                              WC=f"{min(max(word.confidence, 0.0), 1.0):.4f}", **geometry(word.box))
+            if not words and line.text:
+                ET.SubElement(line_el, tag("String"), CONTENT=line.text,
+                              WC=f"{min(max(line.confidence, 0.0), 1.0):.4f}", **geometry(line.box))
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def export(page: PageResult, fmt: str, image_filename: str = "image.png") -> str:
+    if fmt == "txt":
+        return to_text(page)
+    if fmt == "json":
+        return to_json(page)
+    if fmt == "page":
+        return to_page_xml(page, image_filename)
+    if fmt == "alto":
+        return to_alto(page, image_filename)
+    raise ValueError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")

@@ -1,0 +1,74 @@
+"""Exports of a PageResult; PAGE XML is validated against the PAGE 2019 schema."""
+
+import json
+import os
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from htr_core.export import ALTO_NS, PAGE_NS, export, to_alto, to_page_xml
+from htr_core.types import Box, LineResult, PageResult, WordResult
+
+from conftest import ROOT
+
+PAGE_XSD = ROOT / ".cache" / "schemas" / "page.xsd"
+
+
+@pytest.fixture
+def page():
+    words = (WordResult(Box(10, 10, 50, 40), "Helo", 0.6), WordResult(Box(60, 10, 120, 40), "world", 0.9))
+    lines = (LineResult(Box(10, 10, 120, 40), "Helo world", 0.73, "Hello world", words),
+             LineResult(Box(10, 50, 90, 80), "& more <tags>", 0.8, "& more <tags>", ()))
+    return PageResult(200, 100, lines, "page", "line")
+
+
+def test_text_uses_the_corrected_lines(page):
+    assert export(page, "txt") == "Hello world\n& more <tags>\n"
+
+
+def test_json_round_trips(page):
+    assert PageResult.from_dict(json.loads(export(page, "json"))) == page
+
+
+def test_page_xml_is_valid_against_the_schema(page):
+    if not PAGE_XSD.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{PAGE_XSD} missing: scripts/fetch_test_schemas.sh should have fetched it")
+        pytest.skip("PAGE schema not fetched (run scripts/fetch_test_schemas.sh)")
+    from lxml import etree
+
+    schema = etree.XMLSchema(etree.parse(str(PAGE_XSD)))
+    document = etree.fromstring(to_page_xml(page, "scan.png").encode())
+    assert schema.validate(document), schema.error_log
+    lines = document.findall(f".//{{{PAGE_NS}}}TextLine")
+    assert len(lines) == 2
+    unicode = lines[0].find(f"{{{PAGE_NS}}}TextEquiv/{{{PAGE_NS}}}Unicode").text
+    assert unicode == "Hello world"
+    assert len(lines[0].findall(f"{{{PAGE_NS}}}Word")) == 2
+
+
+def test_empty_page_xml_is_valid_too():
+    if not PAGE_XSD.exists():
+        pytest.skip("PAGE schema not fetched")
+    from lxml import etree
+
+    schema = etree.XMLSchema(etree.parse(str(PAGE_XSD)))
+    assert schema.validate(etree.fromstring(to_page_xml(PageResult(10, 10, ())).encode()))
+
+
+def test_alto_structure(page):
+    root = ET.fromstring(to_alto(page, "scan.png"))
+    assert root.tag == f"{{{ALTO_NS}}}alto"
+    page_el = root.find(f"{{{ALTO_NS}}}Layout/{{{ALTO_NS}}}Page")
+    assert page_el.get("WIDTH") == "200" and page_el.get("HEIGHT") == "100"
+    lines = root.findall(f".//{{{ALTO_NS}}}TextLine")
+    assert [[s.get("CONTENT") for s in line.findall(f"{{{ALTO_NS}}}String")] for line in lines] == [
+        ["Helo", "world"], ["& more <tags>"]]
+    first = lines[0].find(f"{{{ALTO_NS}}}String")
+    assert (first.get("HPOS"), first.get("VPOS"), first.get("WIDTH"), first.get("HEIGHT")) == ("10", "10", "40", "30")
+    assert len(lines[0].findall(f"{{{ALTO_NS}}}SP")) == 1
+
+
+def test_unknown_format(page):
+    with pytest.raises(ValueError, match="unknown export format"):
+        export(page, "docx")

@@ -1,0 +1,77 @@
+"""Pipeline on drawn pages with a scripted model call: levels, batching, words, correction."""
+
+import numpy as np
+import pytest
+
+from htr_core.pipeline import Pipeline, PipelineSettings
+from htr_core.spell import SpellCorrector
+from htr_core.types import PageResult
+
+from conftest import draw_page, draw_text
+
+LINES = ["the quick brown fox", "jumps over the lazy", "dog and then it sleeps"]
+
+
+def test_page_is_read_line_by_line_in_one_batch(fake_recognizer):
+    page, _ = draw_page(LINES)
+    recognizer = fake_recognizer(["the quikc brown fox", "jumps over", "dog"])
+    result = Pipeline(recognizer, corrector=SpellCorrector()).read(page)
+    assert result.level == "page" and len(result.lines) == 3
+    assert [line.text for line in result.lines] == ["the quikc brown fox", "jumps over", "dog"]
+    assert result.lines[0].corrected == "the quick brown fox"
+    assert recognizer.calls == [(3, 32, 512, 1)]
+    tops = [line.box.y0 for line in result.lines]
+    assert tops == sorted(tops)
+
+
+def test_words_get_boxes_inside_their_line_in_reading_order(fake_recognizer):
+    page, _ = draw_page(LINES[:1])
+    result = Pipeline(fake_recognizer(["a bb ccc"]), settings=PipelineSettings(level="line")).read(page)
+    line = result.lines[0]
+    assert [w.text for w in line.words] == ["a", "bb", "ccc"]
+    for word in line.words:
+        assert line.box.x0 <= word.box.x0 < word.box.x1 <= line.box.x1
+    assert [w.box.x0 for w in line.words] == sorted(w.box.x0 for w in line.words)
+
+
+def test_auto_level_reads_a_single_word_with_the_word_model(fake_recognizer):
+    word_model = fake_recognizer(["hello"], line_mode=False, width=128, name="word")
+    line_model = fake_recognizer(["never used"])
+    result = Pipeline(line_model, word_model).read(draw_text("hello"))
+    assert result.level == "word" and result.text == "hello"
+    assert line_model.calls == []
+
+
+def test_word_reader_reads_each_segmented_word(fake_recognizer):
+    page, _ = draw_page(LINES[:2])
+    word_model = fake_recognizer(["the", "quick", "brown", "fox", "jumps", "over", "the", "lazy"],
+                                 line_mode=False, width=128, name="word")
+    settings = PipelineSettings(reader="word", level="page", spell=False)
+    result = Pipeline(None, word_model, settings=settings).read(page)
+    assert result.text == "the quick brown fox\njumps over the lazy"
+    assert [len(line.words) for line in result.lines] == [4, 4]
+
+
+def test_blank_page_gives_an_empty_result(fake_recognizer):
+    result = Pipeline(fake_recognizer([])).read(np.full((600, 400), 240, np.uint8))
+    assert result.lines == () and result.text == ""
+
+
+def test_progress_is_reported(fake_recognizer):
+    page, _ = draw_page(LINES)
+    seen = []
+    Pipeline(fake_recognizer(["x"] * 3)).read(page, progress=lambda done, total: seen.append((done, total)))
+    assert seen[-1] == (3, 3)
+
+
+def test_result_round_trips_through_dict(fake_recognizer):
+    page, _ = draw_page(LINES[:2])
+    result = Pipeline(fake_recognizer(["ab cd", "ef"])).read(page)
+    assert PageResult.from_dict(result.to_dict()) == result
+
+
+def test_settings_are_checked(fake_recognizer):
+    with pytest.raises(ValueError, match="level"):
+        Pipeline(fake_recognizer([]), settings=PipelineSettings(level="paragraph"))
+    with pytest.raises(ValueError):
+        Pipeline(None, None)
