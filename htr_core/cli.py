@@ -33,7 +33,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--no_spell", action="store_true", help="skip spell correction")
     infer = parser.add_argument_group("infer")
     infer.add_argument("--img_file", type=Path, nargs="+", help="image(s) to read")
-    infer.add_argument("--json", action="store_true", help="one JSON object per image")
+    infer.add_argument("--json", action="store_true", help="one JSON object per image (the page result)")
+    infer.add_argument("--level", choices=("auto", "word", "line", "page"), default="auto",
+                       help="read the image as one word, one line, or a page to segment (default: decide)")
+    infer.add_argument("--word_reader", action="store_true",
+                       help="on pages, read each segmented word with the word model instead of lines")
     data = parser.add_argument_group("train / validate")
     data.add_argument("--data_dir", type=Path, nargs="+",
                       help="IAM layout (words.txt/lines.txt), Washington, labels.tsv table or image+.txt pairs")
@@ -76,31 +80,44 @@ def _corrector(args: argparse.Namespace):
     return SpellCorrector()
 
 
+def _pipeline(args: argparse.Namespace):
+    """--model_dir: that one model reads everything; otherwise the shipped line and word models."""
+    from htr_core.pipeline import Pipeline, PipelineSettings
+
+    settings = PipelineSettings(level=args.level, reader="line" if args.line_mode or not args.word_reader else "word",
+                                decoder=args.decoder, spell=not args.no_spell)
+    if args.model_dir is not None:
+        recognizer = _recognizer(args)
+        line, word = (recognizer, None) if recognizer.config.line_mode else (None, recognizer)
+        return Pipeline(line, word, _corrector(args), settings)
+    return Pipeline.from_model_dir(settings=settings)
+
+
 def run_infer(args: argparse.Namespace, out=sys.stdout) -> int:
     from htr_core.imageio import ImageReadError, read_image
 
     if not args.img_file:
         raise CliError("--mode infer needs --img_file")
-    recognizer = _recognizer(args)
-    corrector = _corrector(args)
+    pipeline = _pipeline(args)
     failures = 0
     for path in args.img_file:
         try:
-            grey = read_image(path)
-        except ImageReadError as exc:
+            page = pipeline.read(read_image(path))
+        except (ImageReadError, ValueError) as exc:
             failures += 1
             log.error("%s", exc)
             if args.json:
                 print(json.dumps({"file": str(path), "error": str(exc)}), file=out)
             continue
-        reading = recognizer.read([grey])[0]
-        corrected = corrector.correct(reading.text) if corrector else reading.text
+        confidence = min((line.confidence for line in page.lines), default=0.0)
         if args.json:
-            print(json.dumps({"file": str(path), "text": reading.text, "corrected": corrected,
-                              "confidence": round(reading.confidence, 4)}), file=out)
+            print(json.dumps({"file": str(path), "text": page.text, "corrected": page.corrected_text,
+                              "confidence": round(confidence, 4), **page.to_dict()}), file=out)
         else:
-            print(f"{path}: {reading.text!r} (confidence {reading.confidence:.2f})"
-                  + (f" -> {corrected!r}" if corrected != reading.text else ""), file=out)
+            print(f"{path} ({page.level}, {len(page.lines)} lines):", file=out)
+            for line in page.lines:
+                fix = f"  ->  {line.corrected!r}" if line.corrected != line.text else ""
+                print(f"  [{line.confidence:.2f}] {line.text!r}{fix}", file=out)
     return 1 if failures else 0
 
 

@@ -114,3 +114,46 @@ def read_pages(source: ImageSource, max_side: int | None = MAX_SIDE) -> list[np.
 def read_image(source: ImageSource, max_side: int | None = MAX_SIDE) -> np.ndarray:
     """The first frame of an image as a grey uint8 array (ink dark on light, as scanned)."""
     return read_pages(source, max_side=max_side)[0]
+
+
+PDF_RENDER_DPI = 200
+
+
+def read_pdf(data: bytes, dpi: int = PDF_RENDER_DPI, max_side: int | None = MAX_SIDE) -> list[np.ndarray]:
+    """Render every page of a PDF to grey (pdfium, via pypdfium2)."""
+    import pypdfium2 as pdfium
+
+    try:
+        document = pdfium.PdfDocument(bytes(data))
+    except pdfium.PdfiumError as exc:
+        # PDFium also refuses a PDF whose page tree is empty, so name both causes.
+        raise ImageReadError(f"cannot open the PDF: it is damaged or has no pages ({exc})") from exc
+    try:
+        if len(document) == 0:
+            raise ImageReadError("the PDF has no pages")
+        pages = []
+        for index in range(min(len(document), MAX_PAGES)):
+            page = document[index]
+            width, height = page.get_size()
+            scale = dpi / 72
+            if max_side is not None:
+                scale = min(scale, max_side / max(width, height, 1))
+            bitmap = page.render(scale=scale, grayscale=True)
+            pages.append(np.asarray(bitmap.to_pil().convert("L"), dtype=np.uint8))
+        return pages
+    finally:
+        document.close()
+
+
+def read_document(source: ImageSource, max_side: int | None = MAX_SIDE) -> list[np.ndarray]:
+    """Pages of an upload: each page of a PDF, or each frame of an image file."""
+    if isinstance(source, (str, Path)):
+        path = Path(source)
+        if path.exists() and path.is_file():
+            with path.open("rb") as handle:
+                is_pdf = handle.read(5) == b"%PDF-"
+            if is_pdf:
+                return read_pdf(path.read_bytes(), max_side=max_side)
+    elif bytes(source[:5]) == b"%PDF-":
+        return read_pdf(bytes(source), max_side=max_side)
+    return read_pages(source, max_side=max_side)

@@ -40,6 +40,8 @@ class Box:
     y1: int
 
     def __post_init__(self) -> None:
+        for name in ("x0", "y0", "x1", "y1"):  # numpy integers in, plain ints out (JSON-safe)
+            object.__setattr__(self, name, int(getattr(self, name)))
         if self.x1 < self.x0 or self.y1 < self.y0:
             raise ValueError(f"box corners out of order: {self}")
 
@@ -80,7 +82,7 @@ class WordResult:
     confidence: float
 
     def to_dict(self) -> dict:
-        return {"box": self.box.to_list(), "text": self.text, "confidence": self.confidence}
+        return {"box": self.box.to_list(), "text": self.text, "confidence": float(self.confidence)}
 
     @classmethod
     def from_dict(cls, data: dict) -> "WordResult":
@@ -96,7 +98,7 @@ class LineResult:
     words: tuple[WordResult, ...] = ()
 
     def to_dict(self) -> dict:
-        return {"box": self.box.to_list(), "text": self.text, "confidence": self.confidence,
+        return {"box": self.box.to_list(), "text": self.text, "confidence": float(self.confidence),
                 "corrected": self.corrected, "words": [w.to_dict() for w in self.words]}
 
     @classmethod

@@ -20,8 +20,9 @@ def test_infer_prints_text_and_json_for_a_sample():
     result = run_cli("--mode", "infer", "--img_file", str(SAMPLE_WORD), "--json")
     assert result.returncode == 0, result.stderr
     reading = json.loads(result.stdout.strip().splitlines()[0])
-    assert set(reading) == {"file", "text", "corrected", "confidence"}
+    assert {"file", "text", "corrected", "confidence", "lines", "level"} <= set(reading)
     assert reading["text"] and 0 <= reading["confidence"] <= 1
+    assert reading["level"] == "word"
 
 
 def test_infer_reports_unreadable_files_and_goes_on(tmp_path):

@@ -72,3 +72,11 @@ def test_alto_structure(page):
 def test_unknown_format(page):
     with pytest.raises(ValueError, match="unknown export format"):
         export(page, "docx")
+
+
+def test_numpy_numbers_still_export_as_json():
+    import numpy as np
+
+    word = WordResult(Box(np.int64(1), np.int64(2), np.int64(3), np.int64(4)), "a", np.float32(0.5))
+    line = LineResult(word.box, "a", np.float64(0.5), "a", (word,))
+    assert json.loads(export(PageResult(10, 10, (line,)), "json"))["lines"][0]["box"] == [1, 2, 3, 4]

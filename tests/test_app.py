@@ -1,0 +1,177 @@
+"""The Streamlit app under AppTest: every way in, the settings, saving corrections, bad input.
+
+The drawing canvas is a browser component that returns nothing under AppTest, so a stand-in
+module serves a drawn image instead (the real canvas is covered by the browser test).
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+import sys
+import types
+import zlib
+
+import numpy as np
+import pytest
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+from conftest import ROOT, draw_page, draw_text
+
+APP = str(ROOT / "streamlit_app.py")
+
+
+class FakeCanvasResult:
+    def __init__(self, image_bytes):
+        self.image_bytes = image_bytes
+        self.json_data = None
+
+
+@pytest.fixture
+def canvas(monkeypatch):
+    """Replace the canvas component; set ``canvas.png`` to what the user 'drew'."""
+    module = types.ModuleType("streamlit_drawable_canvas")
+    module.png = None
+    module.st_canvas = lambda **kwargs: FakeCanvasResult(module.png)
+    monkeypatch.setitem(sys.modules, "streamlit_drawable_canvas", module)
+    return module
+
+
+@pytest.fixture
+def app(canvas, tmp_path, monkeypatch):
+    monkeypatch.setenv("HTR_DATASET_DIR", str(tmp_path / "dataset"))
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def png_bytes(array: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(array).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def huge_png_header(width: int, height: int) -> bytes:
+    """A PNG whose header claims a huge size (the pixels never need to exist)."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 10)) + chunk(b"IEND", b"")
+
+
+def errors(at) -> list[str]:
+    return [e.value for e in at.error]
+
+
+def test_empty_canvas_asks_for_a_drawing(app):
+    assert any("Draw on the canvas" in i.value for i in app.info)
+    assert not errors(app)
+
+
+def test_blank_canvas_is_reported_as_empty(app, canvas):
+    canvas.png = png_bytes(np.full((300, 800), 255, np.uint8))
+    app.run()
+    assert any("canvas is empty" in i.value for i in app.info) and not errors(app)
+
+
+def test_drawn_word_is_read(app, canvas):
+    canvas.png = png_bytes(draw_text("hello", size=80))
+    app.run()
+    assert not errors(app) and not app.exception
+    assert app.code and app.code[0].value.strip()
+    assert any("read as word" in str(getattr(i, "caption", "")) for i in app.get("imgs")) or app.code
+
+
+def test_uploaded_page_shows_lines_and_downloads(app):
+    page, _ = draw_page(["the quick brown fox", "jumps over the lazy dog"])
+    app.radio(key="source").set_value("Upload").run()
+    app.file_uploader[0].set_value(("page.png", png_bytes(page), "image/png")).run()
+    assert not errors(app) and not app.exception
+    assert len(app.code[0].value.strip().splitlines()) == 2
+    assert {b.label for b in app.get("download_button")} >= {"TXT", "JSON", "PAGE XML", "ALTO"}
+
+
+def test_multi_page_tiff_gives_one_result_per_page(app):
+    frames = [Image.fromarray(draw_page([text])[0]) for text in ("first page", "second page")]
+    buffer = io.BytesIO()
+    frames[0].save(buffer, format="TIFF", save_all=True, append_images=frames[1:])
+    app.radio(key="source").set_value("Upload").run()
+    app.file_uploader[0].set_value(("pages.tif", buffer.getvalue(), "image/tiff")).run()
+    assert not errors(app) and len(app.code) == 2
+
+
+@pytest.mark.parametrize("name, data, message", [
+    ("broken.png", b"\x89PNG\r\n\x1a\n garbage", "cannot read|not an image|corrupt"),
+    ("empty.jpg", b"", "empty"),
+    ("huge.png", huge_png_header(20000, 20000), "too large"),
+])
+def test_bad_uploads_show_a_clear_error_and_the_app_keeps_working(app, name, data, message):
+    import re
+
+    app.radio(key="source").set_value("Upload").run()
+    app.file_uploader[0].set_value((name, data, "application/octet-stream")).run()
+    assert not app.exception
+    assert any(re.search(message, e) for e in errors(app)), errors(app)
+    page, _ = draw_page(["still working"])
+    app.file_uploader[0].set_value(("good.png", png_bytes(page), "image/png")).run()
+    assert not errors(app) and app.code
+
+
+def test_pdf_without_pages_is_a_clear_error(app):
+    import pypdfium2 as pdfium
+
+    buffer = io.BytesIO()
+    pdfium.PdfDocument.new().save(buffer)
+    app.radio(key="source").set_value("Upload").run()
+    app.file_uploader[0].set_value(("empty.pdf", buffer.getvalue(), "application/pdf")).run()
+    assert any("no pages" in e for e in errors(app)) and not app.exception
+
+
+def test_pdf_pages_are_rendered_and_read(app):
+    import pypdfium2 as pdfium
+
+    page, _ = draw_page(["a page in a pdf"])
+    document = pdfium.PdfDocument.new()
+    image = pdfium.PdfImage.new(document)
+    image.set_bitmap(pdfium.PdfBitmap.from_pil(Image.fromarray(page).convert("RGB")))
+    width, height = page.shape[1] * 0.5, page.shape[0] * 0.5
+    image.set_matrix(pdfium.PdfMatrix().scale(width, height))
+    pdf_page = document.new_page(width, height)
+    pdf_page.insert_obj(image)
+    pdf_page.gen_content()
+    buffer = io.BytesIO()
+    document.save(buffer)
+    app.radio(key="source").set_value("Upload").run()
+    app.file_uploader[0].set_value(("scan.pdf", buffer.getvalue(), "application/pdf")).run()
+    assert not errors(app) and app.code and app.code[0].value.strip()
+
+
+def test_sample_page_and_settings(app):
+    app.radio(key="source").set_value("Sample").run()
+    options = app.selectbox(key="sample").options
+    app.selectbox(key="sample").set_value(next(o for o in app.selectbox(key="sample").options if "page" in o))
+    app.run()
+    assert not errors(app) and len(app.code[0].value.splitlines()) >= 5, options
+    app.selectbox(key="decoder").set_value("bestpath")
+    app.toggle(key="spell").set_value(False)
+    app.run()
+    corrected = app.text_area[0].value
+    assert corrected == app.code[0].value  # no correction: the corrected text is the raw reading
+
+
+def test_saving_a_corrected_line_never_overwrites(app, tmp_path):
+    page, _ = draw_page(["save me"])
+    app.radio(key="source").set_value("Upload").run()
+    app.file_uploader[0].set_value(("line.png", png_bytes(page), "image/png")).run()
+    edit = next(t for t in app.text_input if t.key.startswith("edit_"))
+    edit.set_value("save me").run()
+    save = next(b for b in app.button if b.key.startswith("save_"))
+    save.click().run()
+    save = next(b for b in app.button if b.key.startswith("save_"))
+    save.click().run()
+    saved = sorted((tmp_path / "dataset").glob("*.txt"))
+    assert len(saved) == 2 and all(p.read_text().strip() == "save me" for p in saved)
+    assert len(list((tmp_path / "dataset").glob("*.png"))) == 2
+    assert any(b.label.startswith("Download dataset") for b in app.get("download_button"))
