@@ -8,6 +8,8 @@ time steps each character covers (which later map back to x positions in the ima
 from __future__ import annotations
 
 import bisect
+import heapq
+import math
 from typing import Sequence
 
 import numpy as np
@@ -132,6 +134,15 @@ class Lexicon:
         return cls({w: counts[w] for w in top})
 
 
+def _logaddexp(a: float, b: float) -> float:
+    """log(exp(a) + exp(b)) for Python floats, -inf safe."""
+    if a < b:
+        a, b = b, a
+    if b == -math.inf:
+        return a
+    return a + math.log1p(math.exp(b - a))
+
+
 def _trailing_word(text: str) -> str:
     end = len(text)
     start = end
@@ -159,7 +170,7 @@ def beam_search(
     chars = charset.characters
     letters = np.array([False] + [c.isalpha() for c in chars])
     min_log = np.log(prune)
-    neg_inf = -np.inf
+    neg_inf = -math.inf
 
     # beams: labels -> [log P(ending in blank), log P(ending in a character)]
     beams: dict[tuple[int, ...], list[float]] = {(): [0.0, neg_inf]}
@@ -184,21 +195,23 @@ def beam_search(
         return lm_cache[prefix]
 
     def rank(prefix: tuple[int, ...], scores: list[float]) -> float:
-        total = np.logaddexp(scores[0], scores[1])
+        total = _logaddexp(scores[0], scores[1])
         if lexicon is not None and lm_weight:
             total += lm_weight * lm_score(prefix)
         return total
 
-    for step in log_probs:
-        candidates = [int(c) for c in np.flatnonzero(step > min_log) if c != blank]
+    for step_array in log_probs:
+        step = step_array.tolist()  # Python floats: scalar math below is several times faster
+        candidates = [int(c) for c in np.flatnonzero(step_array > min_log) if c != blank]
+        blank_score = step[blank]
         following: dict[tuple[int, ...], list[float]] = {}
         for prefix, (p_blank, p_char) in beams.items():
-            total = np.logaddexp(p_blank, p_char)
+            total = _logaddexp(p_blank, p_char)
             entry = following.setdefault(prefix, [neg_inf, neg_inf])
-            entry[0] = np.logaddexp(entry[0], total + step[blank])
+            entry[0] = _logaddexp(entry[0], total + blank_score)
             last = prefix[-1] if prefix else None
             if last is not None:
-                entry[1] = np.logaddexp(entry[1], p_char + step[last])
+                entry[1] = _logaddexp(entry[1], p_char + step[last])
             for label in candidates:
                 extended = prefix + (label,)
                 if extended not in texts:
@@ -207,8 +220,10 @@ def beam_search(
                     texts[extended] = texts[prefix] + chars[label - 1]
                 grown = following.setdefault(extended, [neg_inf, neg_inf])
                 source = p_blank if label == last else total
-                grown[1] = np.logaddexp(grown[1], source + step[label])
-        beams = dict(sorted(following.items(), key=lambda kv: -rank(*kv))[:beam_width])
+                grown[1] = _logaddexp(grown[1], source + step[label])
+        if len(following) > beam_width:
+            following = dict(heapq.nlargest(beam_width, following.items(), key=lambda kv: rank(*kv)))
+        beams = following
 
     def finished(prefix: tuple[int, ...]) -> bool:
         word = _trailing_word(texts[prefix])

@@ -68,7 +68,8 @@ def make_batch(
             images[row, :, :, 0] = fit_to_box(ink, height, width, rng)
         encoded.append(charset.encode(text))
         texts.append(text)
-    labels = np.zeros((len(indices), max(1, max(len(e) for e in encoded))), dtype=np.int32)
+    # A fixed label width: Keras fixes the batch shapes it sees first, so widths must not vary.
+    labels = np.zeros((len(indices), limit), dtype=np.int32)
     for row, codes in enumerate(encoded):
         labels[row, : len(codes)] = codes
     return Batch(images, labels, tuple(texts))

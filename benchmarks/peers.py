@@ -1,0 +1,58 @@
+"""The tools users would pick instead, wrapped to take a grey page and return text lines.
+
+Benchmark-only dependencies (requirements-bench.txt; Tesseract from Debian's tesseract-ocr).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+
+class RapidOcrPeer:
+    """rapidocr 3.10 (PP-OCRv6 ONNX models shipped in the wheel), as the issue prescribes."""
+
+    name = "rapidocr 3.10 (PP-OCRv6)"
+
+    def __init__(self, use_det: bool = True):
+        import logging
+
+        from rapidocr import RapidOCR
+
+        logging.getLogger("RapidOCR").setLevel(logging.WARNING)
+        self.engine = RapidOCR()
+        self.use_det = use_det
+        if not use_det:
+            self.name = "rapidocr 3.10 (recognition only)"
+
+    def read(self, grey: np.ndarray) -> list[str]:
+        image = cv2.cvtColor(grey, cv2.COLOR_GRAY2BGR)
+        if self.use_det:
+            result = self.engine(image, use_cls=False)
+        else:
+            result = self.engine(image, use_det=False, use_cls=False)
+        return [t for t in (result.txts or ()) if t.strip()]
+
+
+class TesseractPeer:
+    """Tesseract 5 (Debian's tesseract-ocr) through its command line, English model."""
+
+    def __init__(self, psm: int = 6):
+        if shutil.which("tesseract") is None:
+            raise RuntimeError("tesseract is not installed (apt-get install tesseract-ocr)")
+        self.psm = psm
+        version = subprocess.run(["tesseract", "--version"], capture_output=True, text=True).stdout.split()[1]
+        self.name = f"tesseract {version} (--psm {psm})"
+
+    def read(self, grey: np.ndarray) -> list[str]:
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "image.png"
+            cv2.imwrite(str(path), grey)
+            out = subprocess.run(["tesseract", str(path), "-", "--psm", str(self.psm), "-l", "eng"],
+                                 capture_output=True, text=True, timeout=300)
+        return [line for line in out.stdout.splitlines() if line.strip()]

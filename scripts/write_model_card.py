@@ -1,0 +1,150 @@
+"""Measure a model on the evaluation sets and write its model_card.md (every number from this run).
+
+    .venv/bin/python scripts/write_model_card.py models/word [--data ../shared/data]
+
+Sets: IAM val writers (words; never trained on), handwritten names (case-insensitive), Washington
+dev words, and for line models Washington dev lines and IAM val-writer lines pasted from words.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from htr_core.data.dataset import ArrayDataset, FileDataset  # noqa: E402
+from htr_core.data.iam import load_iam_words  # noqa: E402
+from htr_core.data.lines import SimulatedLineDataset  # noqa: E402
+from htr_core.data.pairs import load_label_table  # noqa: E402
+from htr_core.data.washington import washington_line_crops, washington_word_crops  # noqa: E402
+from htr_core.decode import DECODERS  # noqa: E402
+from htr_core.evaluate import LabelledSet, evaluate_decoders  # noqa: E402
+from htr_core.runtime import Recognizer  # noqa: E402
+from htr_core.spell import SpellCorrector  # noqa: E402
+
+
+def frozen(dataset, count: int | None = None) -> ArrayDataset:
+    """Materialise a dataset once so every decoder and rerun sees the same images."""
+    n = len(dataset) if count is None else min(count, len(dataset))
+    items = [dataset[i] for i in range(n)]
+    return ArrayDataset([im for im, _ in items], [t for _, t in items])
+
+
+def evaluation_sets(data: Path, line_mode: bool) -> list[LabelledSet]:
+    sets = [
+        LabelledSet("IAM val writers, words", FileDataset(load_iam_words(data / "iam_words", "val"))),
+        LabelledSet("names (dev)", FileDataset(load_label_table(data / "names"))),
+        LabelledSet("Washington dev, words", washington_word_crops(data / "washington", "dev")),
+    ]
+    if line_mode:
+        sets.append(LabelledSet("Washington dev, lines", washington_line_crops(data / "washington", "dev")))
+        val_words = load_iam_words(data / "iam_words", "val")
+        sets.append(LabelledSet("IAM val writers, lines pasted from words (seed 0)",
+                                frozen(SimulatedLineDataset(val_words, max_words=8, seed=0))))
+    return sets
+
+
+def speed_ms(recognizer: Recognizer, images: list, repeats: int = 200) -> tuple[float, float]:
+    """Median ms at batch 1 on one thread: (model call, full read with the default decoder)."""
+    images = (images * (repeats // max(len(images), 1) + 1))[:repeats]
+    batches = [recognizer.prepare([image])[0] for image in images]
+    for batch in batches[:5]:
+        recognizer.run_model(batch)
+    model_times, full_times = [], []
+    for batch in batches:
+        start = time.perf_counter()
+        recognizer.run_model(batch)
+        model_times.append((time.perf_counter() - start) * 1000)
+    for image in images:
+        start = time.perf_counter()
+        recognizer.read([image])
+        full_times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(model_times), statistics.median(full_times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("model_dir", type=Path)
+    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    args = parser.parse_args()
+
+    recognizer = Recognizer(args.model_dir, threads=1)
+    corrector = SpellCorrector()
+    config = recognizer.config
+    rows = []
+    reports = []
+    for labelled in evaluation_sets(args.data, config.line_mode):
+        for report in evaluate_decoders(recognizer, labelled, list(DECODERS), corrector):
+            reports.append(report)
+            raw, fixed = report["raw"], report["corrected"]
+            rows.append(
+                f"| {labelled.name} | {report['items']} | {report['decoder']} | "
+                f"{raw['strict']['cer']:.2%} | {raw['strict']['wer']:.2%} | {raw['strict']['exact']:.2%} | "
+                f"{raw['case_insensitive']['cer']:.2%} | {raw['case_insensitive']['wer']:.2%} | "
+                f"{fixed['strict']['cer']:.2%} | {fixed['strict']['wer']:.2%} |"
+            )
+            print(rows[-1], flush=True)
+    first = evaluation_sets(args.data, config.line_mode)[-1 if config.line_mode else 0].dataset
+    model_ms, full_ms = speed_ms(recognizer, [first[i][0] for i in range(min(200, len(first)))])
+
+    state = json.loads((args.model_dir / "train_state.json").read_text())
+    training = json.loads((args.model_dir / "training_config.json").read_text()) \
+        if (args.model_dir / "training_config.json").exists() else {}
+    history = state.get("history", [])
+    best = min(history, key=lambda h: h["holdout_cer"]) if history else {}
+    kind = "line" if config.line_mode else "word"
+    card = f"""# {config.name} model ({kind} recognizer)
+
+A CRNN: {len(config.conv_filters)} conv blocks {list(config.conv_filters)}, {config.lstm_layers} BiLSTM layers of
+{config.lstm_units} units, CTC over {recognizer.charset.num_classes - 1} characters + blank. Input:
+{config.height}×{config.width} grey, ink normalised, text scaled to fit and left-aligned.
+Files: `model.onnx` (inference, ONNX Runtime), `model.keras` (training, fallback), `config.json`,
+`charset.txt`.
+
+## Training
+
+- Data: IAM Handwriting Database word images of the 100 `train` writers (6 of them held out for
+  model selection), {'simulated lines pasted from those words, ' if config.line_mode else ''}George
+  Washington train pages 270-279 ({'word and line crops' if config.line_mode else 'word crops'}), and
+  synthetic {'lines and words' if config.line_mode else 'words'} rendered from the 45 handwriting fonts
+  (`synthetic_per_epoch` = {training.get('synthetic_per_epoch', 'n/a')}), with slant, rotation,
+  stroke-width, elastic, blur and noise augmentation.
+- Never trained on: IAM `val` writers, Washington dev pages 300-302, names, cabuyao.
+- Epochs run: {state.get('epoch')} (best holdout CER {state.get('best_cer', float('nan')):.4f} at epoch
+  {best.get('epoch', 'n/a')}), batch {training.get('batch_size', 'n/a')}, Adam from
+  {training.get('learning_rate', 'n/a')} halved on plateaus{', initialised from ' + str(training.get('init_from')) if training.get('init_from') else ''}.
+- Licence terms: IAM is free for non-commercial research only (cite U. Marti and H. Bunke, IJDAR
+  5:39-46, 2002); this model inherits that restriction. Washington pages are public domain; the
+  fonts' licences (SIL OFL 1.1, Apache-2.0, GPL with font exception) allow this use.
+
+## Accuracy
+
+Measured on {date.today().isoformat()} with `.venv/bin/python scripts/write_model_card.py {args.model_dir}`
+(which runs the same code as `python -m htr_core --mode validate`). CER/WER are summed over each set;
+"exact" is the share of items read exactly (word accuracy for word sets); case-insensitive scoring
+lower-cases and keeps letters, digits and spaces; "corrected" is after `autocorrect` spell correction.
+Names are capitals; score them case-insensitively.
+
+| set | items | decoder | CER | WER | exact | CER (case-insens.) | WER (case-insens.) | CER corrected | WER corrected |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
+{chr(10).join(rows)}
+
+## Speed
+
+Median over 200 images at batch 1, ONNX Runtime on one thread, this machine (2-core x86-64):
+model call {model_ms:.2f} ms; full read (preprocess + model + {recognizer.decoder}) {full_ms:.2f} ms.
+"""
+    (args.model_dir / "model_card.md").write_text(card)
+    (args.model_dir / "evaluation.json").write_text(json.dumps(reports, indent=2) + "\n")
+    print(f"wrote {args.model_dir / 'model_card.md'}")
+
+
+if __name__ == "__main__":
+    main()
