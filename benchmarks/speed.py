@@ -10,28 +10,19 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
-import time
 from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from htr_core.data.dataset import FileDataset  # noqa: E402
 from htr_core.data.iam import load_iam_words  # noqa: E402
 from htr_core.data.washington import washington_line_crops  # noqa: E402
 from htr_core.runtime import Recognizer, default_model_dir  # noqa: E402
-
-
-def median_ms(function, items) -> float:
-    times = []
-    for item in items:
-        start = time.perf_counter()
-        function(item)
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
+from timing import recognizer_speed  # noqa: E402
 
 
 def main() -> None:
@@ -53,12 +44,8 @@ def main() -> None:
             print(f"| {model_dir.name} | missing | | | |")
             continue
         recognizer = Recognizer(model_dir, threads=1)
-        batches = [recognizer.prepare([image])[0] for image in images]
-        for batch in batches[:5]:
-            recognizer.run_model(batch)  # warm-up
-        model_ms = median_ms(recognizer.run_model, batches)
         for decoder in ("bestpath", "beamsearch", "wordbeamsearch"):
-            full_ms = median_ms(lambda image: recognizer.read([image], decoder=decoder), images)
+            model_ms, full_ms = recognizer_speed(recognizer, images, decoder, repeats=len(images))
             print(f"| {model_dir.name} | {len(images)} {what} | {decoder} | {model_ms:.2f} | {full_ms:.2f} |")
 
 

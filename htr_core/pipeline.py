@@ -15,7 +15,7 @@ import numpy as np
 
 from htr_core.preprocess import CropGeometry
 from htr_core.runtime import Recognizer, default_model_dir
-from htr_core.segment import LineSegment, Segmentation, SegmentationSettings, segment_page
+from htr_core.segment import Segmentation, SegmentationSettings, segment_page
 from htr_core.spell import SpellCorrector
 from htr_core.types import Box, Decoded, LineResult, PageResult, WordResult
 
@@ -116,17 +116,18 @@ class Pipeline:
         total = len(segmentation.lines)
         batch = 8
         for start in range(0, total, batch):
-            chunk = segmentation.lines[start : start + batch]
+            indices = range(start, min(start + batch, total))
             read = self._lines_from_words if use_words else self._lines_from_lines
-            lines.extend(read(recognizer, segmentation, chunk))
+            lines.extend(read(recognizer, segmentation, indices))
             if progress is not None:
                 progress(min(start + batch, total), total)
         kept = tuple(line for line in lines if line.text.strip())
         return PageResult(segmentation.width, segmentation.height, kept, "page", recognizer.model_dir.name)
 
     def _lines_from_lines(self, recognizer: Recognizer, segmentation: Segmentation,
-                          chunk: Sequence[LineSegment]) -> list[LineResult]:
-        crops = [_cut(segmentation.deskewed, segment.crop_box) for segment in chunk]
+                          indices: Sequence[int]) -> list[LineResult]:
+        crops = [segmentation.line_images[i] for i in indices]
+        chunk = [segmentation.lines[i] for i in indices]
         results = []
         for segment, (reading, geometry) in zip(
                 chunk, recognizer.read_with_geometry(crops, len(crops), self.settings.decoder)):
@@ -136,21 +137,17 @@ class Pipeline:
         return results
 
     def _lines_from_words(self, recognizer: Recognizer, segmentation: Segmentation,
-                          chunk: Sequence[LineSegment]) -> list[LineResult]:
-        crops = [_cut(segmentation.deskewed, box) for segment in chunk for box in segment.word_crop_boxes]
+                          indices: Sequence[int]) -> list[LineResult]:
+        crops = [crop for i in indices for crop in segmentation.word_images(i)]
         readings = iter(recognizer.read(crops, 32, self.settings.decoder) if crops else [])
         results = []
-        for segment in chunk:
+        for segment in (segmentation.lines[i] for i in indices):
             words = tuple(WordResult(box, reading.text, reading.confidence)
                           for box, reading in zip(segment.words, readings) if reading.text)
             text = " ".join(w.text for w in words)
             confidence = _geometric_mean([w.confidence for w in words])
             results.append(LineResult(segment.box, text, confidence, self._correct(text), words))
         return results
-
-
-def _cut(image: np.ndarray, box: Box) -> np.ndarray:
-    return image[box.y0 : box.y1, box.x0 : box.x1]
 
 
 def _geometric_mean(values: Sequence[float]) -> float:

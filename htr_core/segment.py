@@ -45,7 +45,11 @@ class Segmentation:
     height: int
     skew_degrees: float
     lines: tuple[LineSegment, ...]
-    deskewed: np.ndarray  # the grey page the crop boxes refer to
+    line_images: tuple[np.ndarray, ...]  # each line cut from the deskewed page, other lines' ink removed
+
+    def word_images(self, index: int) -> list[np.ndarray]:
+        line, image = self.lines[index], self.line_images[index]
+        return [image[:, box.x0 - line.crop_box.x0 : box.x1 - line.crop_box.x0] for box in line.word_crop_boxes]
 
 
 
@@ -185,9 +189,11 @@ def segment_page(grey: np.ndarray, settings: SegmentationSettings | None = None)
     if grey.ndim != 2 or grey.size == 0:
         raise ValueError(f"expected a non-empty grey image, got shape {grey.shape}")
     height, width = grey.shape
-    ink = find_ink(grey, remove_rules=settings.remove_rules).ink
+    ink_map = find_ink(grey, remove_rules=settings.remove_rules)
+    ink = ink_map.ink
     skew = estimate_skew(ink) if settings.deskew else 0.0
-    deskewed = rotate(grey, skew) if skew else grey
+    # Crops come from the lighting-corrected page: shadows and uneven paper are gone there.
+    deskewed = rotate(ink_map.flat, skew) if skew else ink_map.flat
     if skew:
         ink = rotate(ink, skew)
     components, labels = _components(ink)
@@ -198,7 +204,7 @@ def segment_page(grey: np.ndarray, settings: SegmentationSettings | None = None)
                   if not (c.y1 - c.y0 > 3.5 * scale and c.x1 - c.x0 < 0.2 * (c.y1 - c.y0))
                   and not (c.x1 - c.x0 > 8 * scale and c.y1 - c.y0 < 0.05 * (c.x1 - c.x0))]
     if not components or scale < 2:
-        return Segmentation(width, height, skew, (), deskewed)
+        return Segmentation(width, height, skew, (), ())
 
     profile = ink.sum(axis=1)
     bands = find_line_bands(profile, settings.line_smoothing * scale, settings.min_line_prominence)
@@ -210,7 +216,7 @@ def segment_page(grey: np.ndarray, settings: SegmentationSettings | None = None)
     line_ink_totals = [sum(c.area for c in group) for group in members]
     typical = float(np.median([t for t in line_ink_totals if t > 0])) if any(line_ink_totals) else 0.0
     inverse = cv2.invertAffineTransform(rotation_matrix(grey.shape, skew)) if skew else None
-    lines = []
+    lines, images = [], []
     for group, total in zip(members, line_ink_totals):
         if not group or total < settings.min_line_ink * typical:
             continue
@@ -227,8 +233,19 @@ def segment_page(grey: np.ndarray, settings: SegmentationSettings | None = None)
             crop_box=box,
             word_crop_boxes=tuple(word_boxes),
         ))
+        images.append(_clean_crop(deskewed, labels, box, keep))
     log.debug("segmented %d lines (skew %.2f deg, writing height %.1f px)", len(lines), skew, scale)
-    return Segmentation(width, height, skew, tuple(lines), deskewed)
+    return Segmentation(width, height, skew, tuple(lines), tuple(images))
+
+
+def _clean_crop(page: np.ndarray, labels: np.ndarray, box: Box, keep: np.ndarray) -> np.ndarray:
+    """The line's box with ink of other lines (descenders, ascenders reaching in) painted out."""
+    crop = page[box.y0:box.y1, box.x0:box.x1].copy()
+    foreign = (labels[box.y0:box.y1, box.x0:box.x1] > 0) & ~keep
+    if foreign.any():
+        foreign = cv2.dilate(foreign.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool) & ~keep
+        crop[foreign] = 255
+    return crop
 
 
 def _to_page(box: Box, inverse: np.ndarray | None, width: int, height: int) -> Box:

@@ -93,3 +93,27 @@ def test_real_page_lines_match_the_washington_boxes():
     check_invariants(result, (result.height, result.width))
     score = match_boxes([line.box for line in result.lines], truth.lines)
     assert score.precision >= 0.9 and score.recall >= 0.9
+
+
+def test_line_images_match_their_boxes_and_words_cut_from_them():
+    page, _ = draw_page(TEXT)
+    result = segment_page(page)
+    assert len(result.line_images) == len(result.lines)
+    for index, (line, image) in enumerate(zip(result.lines, result.line_images)):
+        assert image.shape == (line.crop_box.height, line.crop_box.width)
+        assert image.min() < 128  # it holds ink
+        words = result.word_images(index)
+        assert len(words) == len(line.words) and all(w.shape[0] == image.shape[0] for w in words)
+
+
+def test_ink_of_a_neighbouring_line_is_painted_out():
+    from htr_core.segment import _clean_crop
+
+    page = np.full((40, 40), 255, np.uint8)
+    page[5:10, 5:10] = 0  # this line's ink
+    page[30:35, 5:10] = 0  # a neighbour's descender inside the box
+    labels = np.zeros((40, 40), np.int32)
+    labels[5:10, 5:10], labels[30:35, 5:10] = 1, 2
+    keep = labels == 1
+    crop = _clean_crop(page, labels, Box(0, 0, 40, 40), keep)
+    assert crop[7, 7] == 0 and crop[32, 7] == 255

@@ -1,6 +1,6 @@
 """Measure a model on the evaluation sets and write its model_card.md (every number from this run).
 
-    .venv/bin/python scripts/write_model_card.py models/word [--data ../shared/data]
+    .venv/bin/python benchmarks/model_card.py models/word [--data ../shared/data]
 
 Sets: IAM val writers (words; never trained on), handwritten names (case-insensitive), Washington
 dev words, and for line models Washington dev lines and IAM val-writer lines pasted from words.
@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
-import time
 from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from htr_core.data.dataset import ArrayDataset, FileDataset  # noqa: E402
 from htr_core.data.iam import load_iam_words  # noqa: E402
@@ -28,6 +27,7 @@ from htr_core.decode import DECODERS  # noqa: E402
 from htr_core.evaluate import LabelledSet, evaluate_decoders  # noqa: E402
 from htr_core.runtime import Recognizer  # noqa: E402
 from htr_core.spell import SpellCorrector  # noqa: E402
+from timing import recognizer_speed  # noqa: E402
 
 
 def frozen(dataset, count: int | None = None) -> ArrayDataset:
@@ -49,24 +49,6 @@ def evaluation_sets(data: Path, line_mode: bool) -> list[LabelledSet]:
         sets.append(LabelledSet("IAM val writers, lines pasted from words (seed 0)",
                                 frozen(SimulatedLineDataset(val_words, max_words=8, seed=0))))
     return sets
-
-
-def speed_ms(recognizer: Recognizer, images: list, repeats: int = 200) -> tuple[float, float]:
-    """Median ms at batch 1 on one thread: (model call, full read with the default decoder)."""
-    images = (images * (repeats // max(len(images), 1) + 1))[:repeats]
-    batches = [recognizer.prepare([image])[0] for image in images]
-    for batch in batches[:5]:
-        recognizer.run_model(batch)
-    model_times, full_times = [], []
-    for batch in batches:
-        start = time.perf_counter()
-        recognizer.run_model(batch)
-        model_times.append((time.perf_counter() - start) * 1000)
-    for image in images:
-        start = time.perf_counter()
-        recognizer.read([image])
-        full_times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(model_times), statistics.median(full_times)
 
 
 def main() -> None:
@@ -92,7 +74,7 @@ def main() -> None:
             )
             print(rows[-1], flush=True)
     first = evaluation_sets(args.data, config.line_mode)[-1 if config.line_mode else 0].dataset
-    model_ms, full_ms = speed_ms(recognizer, [first[i][0] for i in range(min(200, len(first)))])
+    model_ms, full_ms = recognizer_speed(recognizer, [first[i][0] for i in range(min(200, len(first)))])
 
     state = json.loads((args.model_dir / "train_state.json").read_text())
     training = json.loads((args.model_dir / "training_config.json").read_text()) \
@@ -126,7 +108,7 @@ Files: `model.onnx` (inference, ONNX Runtime), `model.keras` (training, fallback
 
 ## Accuracy
 
-Measured on {date.today().isoformat()} with `.venv/bin/python scripts/write_model_card.py {args.model_dir}`
+Measured on {date.today().isoformat()} with `.venv/bin/python benchmarks/model_card.py {args.model_dir}`
 (which runs the same code as `python -m htr_core --mode validate`). CER/WER are summed over each set;
 "exact" is the share of items read exactly (word accuracy for word sets); case-insensitive scoring
 lower-cases and keeps letters, digits and spaces; "corrected" is after `autocorrect` spell correction.
