@@ -6,6 +6,14 @@ import json
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
+def check_keys(cls, data: dict, what: str) -> dict:
+    """Typed configs refuse unknown keys: a misspelt option is an error, not a silent default."""
+    unknown = set(data) - {f.name for f in fields(cls)}
+    if unknown:
+        raise ValueError(f"unknown {what} keys: {sorted(unknown)}")
+    return data
+
+
 KERAS_FILE = "model.keras"
 ONNX_FILE = "model.onnx"
 CONFIG_FILE = "config.json"
@@ -34,11 +42,7 @@ class ModelConfig:
 
     @classmethod
     def from_dict(cls, data: dict) -> "ModelConfig":
-        known = {f.name for f in fields(cls)}
-        unknown = set(data) - known
-        if unknown:
-            raise ValueError(f"unknown model config keys: {sorted(unknown)}")
-        data = dict(data)
+        data = dict(check_keys(cls, data, "model config"))
         if "conv_filters" in data:
             data["conv_filters"] = tuple(data["conv_filters"])
         return cls(**data)

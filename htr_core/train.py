@@ -10,7 +10,7 @@ import json
 import logging
 import math
 import zlib
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +21,7 @@ from htr_core.data.dataset import ConcatDataset, Dataset, FileDataset, Sample, S
 from htr_core.decode import best_path
 from htr_core.metrics import error_rates
 from htr_core.model import build_crnn, export_onnx, load_keras_model, save_model_dir
-from htr_core.model_config import KERAS_FILE, ONNX_FILE, ModelConfig
+from htr_core.model_config import KERAS_FILE, ONNX_FILE, ModelConfig, check_keys
 
 log = logging.getLogger(__name__)
 
@@ -56,11 +56,7 @@ class TrainConfig:
 
     @classmethod
     def from_dict(cls, data: dict) -> "TrainConfig":
-        known = {f.name for f in fields(cls)}
-        unknown = set(data) - known
-        if unknown:
-            raise ValueError(f"unknown training config keys: {sorted(unknown)}")
-        return cls(**data)
+        return cls(**check_keys(cls, data, "training config"))
 
 
 def _is_holdout(writer: str, every: int) -> bool:
