@@ -76,3 +76,19 @@ def test_shipped_models_are_complete(name):
     model_dir = MODELS_DIR / name
     for file in ("model.onnx", "model.keras", "config.json", "charset.txt", "model_card.md"):
         assert (model_dir / file).exists(), f"{model_dir / file} missing"
+
+
+def test_infer_a_page_returns_lines_with_boxes():
+    page = ROOT / "sample_images" / "page_washington_300.jpg"
+    result = run_cli("--mode", "infer", "--img_file", str(page), "--json", "--decoder", "bestpath")
+    assert result.returncode == 0, result.stderr
+    reading = json.loads(result.stdout)
+    assert reading["level"] == "page" and len(reading["lines"]) >= 8
+    tops = [line["box"][1] for line in reading["lines"]]
+    assert tops == sorted(tops)
+
+
+def test_level_can_be_forced():
+    result = run_cli("--mode", "infer", "--img_file", str(SAMPLE_WORD), "--json", "--level", "line")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["level"] == "line"

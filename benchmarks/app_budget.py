@@ -1,0 +1,109 @@
+"""The app's two budgets: canvas-to-text server time and resident memory after reading a page.
+
+    .venv/bin/python benchmarks/app_budget.py
+
+1. Canvas: a word drawn with pen-like strokes (PNG bytes, as the canvas component sends them) ->
+   grey image -> Pipeline -> text. Median over 50 drawings, models already loaded (as in the app,
+   where st.cache_resource keeps them). Budget: <= 300 ms.
+2. Memory: starts `streamlit run streamlit_app.py`, uploads the sample page in Debian's Chromium
+   (Playwright), waits for the reading, then reads the server's VmRSS. Budget: <= 500 MB.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import cv2
+import numpy as np
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from htr_core.imageio import read_image  # noqa: E402
+from htr_core.pipeline import Pipeline  # noqa: E402
+
+
+def drawn_word(rng: np.random.Generator) -> bytes:
+    """A canvas-sized RGBA PNG with a few smooth black strokes, like a mouse-drawn word."""
+    canvas = np.zeros((300, 800, 4), np.uint8)
+    canvas[..., 3] = 0
+    x = 80
+    for _ in range(int(rng.integers(3, 7))):
+        points = np.cumsum(rng.normal(0, 12, (20, 2)), axis=0) + [x, 150]
+        cv2.polylines(canvas, [points.astype(np.int32)], False, (0, 0, 0, 255), 6, cv2.LINE_AA)
+        x += int(rng.integers(40, 90))
+    buffer = io.BytesIO()
+    Image.fromarray(canvas, "RGBA").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def canvas_latency(count: int = 50) -> float:
+    pipeline = Pipeline.from_model_dir()
+    rng = np.random.default_rng(0)
+    drawings = [drawn_word(rng) for _ in range(count)]
+    pipeline.read(read_image(drawings[0]))  # warm-up, as a loaded app is
+    times = []
+    for png in drawings:
+        start = time.perf_counter()
+        pipeline.read(read_image(png))
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def app_memory_mb() -> float:
+    from playwright.sync_api import sync_playwright
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py"), "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true"],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env={**os.environ, "HTR_DATASET_DIR": "/tmp/htr_bench_dataset"})
+    try:
+        url = f"http://127.0.0.1:{port}"
+        for _ in range(120):
+            try:
+                urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.5)
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path="/usr/bin/chromium", headless=True,
+                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"])
+            page = browser.new_page()
+            page.goto(url, wait_until="networkidle")
+            page.get_by_text("Upload", exact=True).click()
+            page.locator("input[type='file']").set_input_files(str(ROOT / "sample_images" / "page_washington_300.jpg"))
+            page.get_by_text("PAGE XML").wait_for(timeout=120_000)
+            browser.close()
+        status = Path(f"/proc/{server.pid}/status").read_text()
+        rss_kb = int(next(line for line in status.splitlines() if line.startswith("VmRSS")).split()[1])
+        return rss_kb / 1024
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def main() -> None:
+    latency = canvas_latency()
+    memory = app_memory_mb()
+    print("| budget | measured | limit |")
+    print("| --- | --- | --- |")
+    print(f"| canvas word -> text, server time (median of 50) | {latency:.0f} ms | 300 ms |")
+    print(f"| app resident memory after reading a page | {memory:.0f} MB | 500 MB |")
+
+
+if __name__ == "__main__":
+    main()
