@@ -82,7 +82,7 @@ def _to_grey(frame: Image.Image) -> np.ndarray:
     return np.asarray(frame.convert("L"), dtype=np.uint8)
 
 
-def _limit_size(grey: np.ndarray, max_side: int | None) -> np.ndarray:
+def limit_size(grey: np.ndarray, max_side: int | None) -> np.ndarray:
     if max_side is None or max(grey.shape) <= max_side:
         return grey
     import cv2  # local: only large inputs pay for it
@@ -101,7 +101,7 @@ def read_pages(source: ImageSource, max_side: int | None = MAX_SIDE) -> list[np.
         frame_count = getattr(image, "n_frames", 1)
         for index in range(min(frame_count, MAX_PAGES)):
             image.seek(index)
-            pages.append(_limit_size(_to_grey(image.copy()), max_side))
+            pages.append(limit_size(_to_grey(image.copy()), max_side))
     except (OSError, ValueError, EOFError) as exc:
         if not pages:
             raise ImageReadError(f"the image data is corrupt or truncated ({exc})") from exc

@@ -1,0 +1,260 @@
+"""Accuracy, speed and memory of this project and its peers, on the same data, in one run.
+
+    .venv/bin/python benchmarks/run_all.py            # everything (~25 min on 2 cores)
+    .venv/bin/python benchmarks/run_all.py --quick    # 60 items a set, 3 cabuyao pages (~3 min)
+
+Writes docs/BENCHMARKS.md and docs/benchmarks.json. Each system runs in its own process so its
+peak resident memory is its own. Scoring is identical for all: whitespace collapsed; CER = total
+character edits / total reference characters over the set, WER likewise over words; case-
+insensitive = lower case, letters, digits and spaces only; pages join lines with one space.
+Peers need `pip install -r requirements-bench.txt` and Debian's `tesseract-ocr`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+DATA = ROOT.parent / "shared" / "data"
+
+# set name -> (kind, what it is)
+SETS = {
+    "iam_val_words": ("word", "IAM val writers, word images"),
+    "names": ("word", "handwritten names (capitals; judge case-insensitive)"),
+    "washington_dev_words": ("word", "Washington dev pages 300-302, word crops"),
+    "washington_dev_lines": ("line", "Washington dev pages, line crops (union of word boxes)"),
+    "washington_dev_pages": ("page", "Washington dev pages, whole scans"),
+    "cabuyao_crops": ("page", "cabuyao phone photos, handwritten region"),
+    "cabuyao_pages": ("page", "cabuyao phone photos, whole page (printed text too)"),
+}
+
+# system name -> the kinds of set it reads
+SYSTEMS = {
+    "htr_core word model, bestpath": ("word",),
+    "htr_core word model, wordbeamsearch": ("word",),
+    "htr_core line model, beamsearch": ("line",),
+    "htr_core pages, line model": ("page",),
+    "htr_core pages, word model": ("page",),
+    "rapidocr 3.10, det+rec": ("word", "line", "page"),
+    "rapidocr 3.10, rec only": ("word", "line"),
+    "tesseract 5": ("word", "line", "page"),
+}
+OURS = {"word": "htr_core word model, wordbeamsearch", "line": "htr_core line model, beamsearch",
+        "page": "htr_core pages, line model"}
+
+
+def load_set(name: str, data: Path, limit: int | None) -> tuple[list, list[str]]:
+    """(grey images, reference texts) for a set, first ``limit`` items."""
+    from htr_core.data.cabuyao import load_cabuyao
+    from htr_core.data.dataset import FileDataset
+    from htr_core.data.iam import load_iam_words
+    from htr_core.data.pairs import load_label_table
+    from htr_core.data.washington import washington_line_crops, washington_word_crops
+    from htr_core.data.washington_gt import washington_pages
+    from htr_core.imageio import MAX_SIDE, limit_size, read_image
+
+    if name == "iam_val_words":
+        dataset = FileDataset(load_iam_words(data / "iam_words", "val"))
+    elif name == "names":
+        dataset = FileDataset(load_label_table(data / "names"))
+    elif name == "washington_dev_words":
+        dataset = washington_word_crops(data / "washington", "dev")
+    elif name == "washington_dev_lines":
+        dataset = washington_line_crops(data / "washington", "dev")
+    elif name == "washington_dev_pages":
+        pages = washington_pages(data / "washington", "dev")[:limit]
+        return ([read_image(data / "washington" / p.page) for p in pages], [" ".join(p.line_texts) for p in pages])
+    elif name.startswith("cabuyao"):
+        items = load_cabuyao(data / "cabuyao", limit)
+        images = []
+        for item in items:
+            grey = read_image(data / "cabuyao" / "pages" / item.page, max_side=None)
+            # Crops are cut at full resolution, then both are limited as the app and CLI limit pages.
+            images.append(limit_size(item.cut(grey) if name == "cabuyao_crops" else grey, MAX_SIDE))
+        return images, [item.reference for item in items]
+    else:
+        raise ValueError(name)
+    count = len(dataset) if limit is None else min(limit, len(dataset))
+    items = [dataset[i] for i in range(count)]
+    return [im for im, _ in items], [t for _, t in items]
+
+
+def make_reader(system: str, kind: str):
+    """A function grey -> text for one system on one kind of set."""
+    if system.startswith("htr_core"):
+        from htr_core.pipeline import Pipeline, PipelineSettings
+        from htr_core.runtime import Recognizer, default_model_dir
+
+        if system.startswith("htr_core pages"):
+            reader = "word" if "word model" in system else "line"
+            pipeline = Pipeline.from_model_dir(settings=PipelineSettings(level="page", reader=reader))
+            return lambda grey: " ".join(pipeline.read(grey).corrected_text.split("\n"))
+        line = "line model" in system
+        decoder = system.rsplit(", ", 1)[1]
+        recognizer = Recognizer(default_model_dir(line), decoder=decoder)
+        return lambda grey: recognizer.read([grey])[0].text
+    if system.startswith("rapidocr"):
+        from peers import RapidOcrPeer
+
+        peer = RapidOcrPeer(use_det="det+rec" in system)
+        return lambda grey: " ".join(peer.read(grey))
+    if system.startswith("tesseract"):
+        from peers import TesseractPeer
+
+        peer = TesseractPeer(psm={"word": 8, "line": 7, "page": 6}[kind])
+        return lambda grey: " ".join(peer.read(grey))
+    raise ValueError(system)
+
+
+def run_system(system: str, sets: list[str], data: Path, limit: int | None, page_limit: int | None) -> dict:
+    """Runs inside the system's own process."""
+    from htr_core.metrics import error_rates
+
+    results = {"system": system, "sets": {}, "load_seconds": 0.0}
+    readers = {}
+    for name in sets:
+        kind = SETS[name][0]
+        if kind not in SYSTEMS[system]:
+            continue
+        images, references = load_set(name, data, page_limit if kind == "page" else limit)
+        if kind not in readers:
+            start = time.perf_counter()
+            readers[kind] = make_reader(system, kind)
+            readers[kind](images[0])  # warm-up: first call pays lazy initialisation
+            results["load_seconds"] += time.perf_counter() - start
+        hypotheses, times = [], []
+        for grey in images:
+            start = time.perf_counter()
+            hypotheses.append(readers[kind](grey))
+            times.append(time.perf_counter() - start)
+        strict = error_rates(references, hypotheses)
+        loose = error_rates(references, hypotheses, loose=True)
+        results["sets"][name] = {
+            "items": len(images), "cer": strict.cer, "wer": strict.wer, "exact": strict.exact,
+            "cer_ci": loose.cer, "wer_ci": loose.wer, "median_ms": statistics.median(times) * 1000,
+            "total_s": sum(times),
+        }
+        print(f"  {system} / {name}: CER {strict.cer:.3f} ({statistics.median(times) * 1000:.1f} ms/item)",
+              file=sys.stderr, flush=True)
+    results["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return results
+
+
+def cold_start_seconds() -> float:
+    """A fresh process: import the inference path and load both shipped models."""
+    code = ("import time; t = time.perf_counter(); from htr_core.pipeline import Pipeline; "
+            "Pipeline.from_model_dir(); print(time.perf_counter() - t)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def versions() -> dict:
+    import importlib.metadata as metadata
+
+    found = {"python": platform.python_version()}
+    for package in ("onnxruntime", "opencv-python-headless", "numpy", "rapidocr"):
+        try:
+            found[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            found[package] = "not installed"
+    try:
+        found["tesseract"] = subprocess.run(["tesseract", "--version"], capture_output=True,
+                                            text=True).stdout.split()[1]
+    except (OSError, IndexError):
+        found["tesseract"] = "not installed"
+    return found
+
+
+def markdown(report: dict) -> str:
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Measured {report['date']} on this project's 2-core x86-64 machine (no GPU) with",
+        f"`{report['command']}`. Versions: "
+        + ", ".join(f"{k} {v}" for k, v in report["versions"].items()) + ".",
+        "",
+        "Scoring is the same for every system: whitespace collapsed; CER = character edits / reference",
+        "characters summed over the set, WER likewise over words; *ci* = case-insensitive (lower case,",
+        "letters, digits and spaces only); pages join lines with one space. Times are per item at",
+        "batch 1 after a warm-up call; *× ours* divides a system's median time by ours on the same set.",
+        "Our page readings are spell-corrected; crops are raw readings.",
+        "",
+        f"Cold start of our inference path (import + load both models, fresh process): "
+        f"{report['cold_start_s']:.2f} s.",
+        "",
+    ]
+    by_system = {r["system"]: r for r in report["systems"]}
+    for name, (kind, what) in SETS.items():
+        rows = [(s, r["sets"][name]) for s, r in by_system.items() if name in r["sets"]]
+        if not rows:
+            continue
+        ours = by_system.get(OURS[kind], {}).get("sets", {}).get(name)
+        lines += [f"## {name}: {what} ({rows[0][1]['items']} items)", "",
+                  "| system | CER | WER | exact | CER ci | WER ci | median ms | total s | × ours |",
+                  "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+        for system, r in rows:
+            ratio = f"{r['median_ms'] / ours['median_ms']:.1f}" if ours else "n/a"
+            lines.append(f"| {system} | {r['cer']:.1%} | {r['wer']:.1%} | {r['exact']:.1%} | {r['cer_ci']:.1%} | "
+                         f"{r['wer_ci']:.1%} | {r['median_ms']:.1f} | {r['total_s']:.1f} | {ratio} |")
+        lines.append("")
+    lines += ["## Load time and memory per system", "",
+              "| system | model load + first call (s) | peak resident memory (MB) |", "| --- | --- | --- |"]
+    for system, r in by_system.items():
+        lines.append(f"| {system} | {r['load_seconds']:.2f} | {r['peak_rss_mb']:.0f} |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--data", type=Path, default=DATA)
+    parser.add_argument("--quick", action="store_true", help="60 items a set and 3 pages")
+    parser.add_argument("--sets", nargs="+", default=list(SETS), choices=list(SETS))
+    parser.add_argument("--systems", nargs="+", default=list(SYSTEMS), choices=list(SYSTEMS))
+    parser.add_argument("--out", type=Path, default=ROOT / "docs")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    limit, page_limit = (60, 3) if args.quick else (None, None)
+
+    if args.worker:  # child process: one system
+        print(json.dumps(run_system(args.worker, args.sets, args.data, limit, page_limit)))
+        return
+
+    started = time.perf_counter()
+    systems = []
+    for system in args.systems:
+        print(f"{system} …", file=sys.stderr, flush=True)
+        command = [sys.executable, __file__, "--worker", system, "--data", str(args.data), "--sets", *args.sets]
+        if args.quick:
+            command.append("--quick")
+        out = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+        if out.returncode != 0:
+            print(f"  {system} failed:\n{out.stderr[-2000:]}", file=sys.stderr)
+            continue
+        sys.stderr.write(out.stderr)
+        systems.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    command = "python benchmarks/run_all.py" + (" --quick" if args.quick else "")
+    report = {"date": date.today().isoformat(), "command": command, "versions": versions(),
+              "cold_start_s": cold_start_seconds(), "systems": systems,
+              "wall_seconds": time.perf_counter() - started}
+    args.out.mkdir(parents=True, exist_ok=True)
+    suffix = "_quick" if args.quick else ""
+    (args.out / f"benchmarks{suffix}.json").write_text(json.dumps(report, indent=2) + "\n")
+    (args.out / f"BENCHMARKS{suffix}.md").write_text(markdown(report))
+    print(markdown(report))
+    print(f"wall time {report['wall_seconds']:.0f} s", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
