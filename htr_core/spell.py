@@ -14,6 +14,7 @@ from typing import Mapping
 log = logging.getLogger(__name__)
 
 _TOKEN = re.compile(r"[A-Za-z0-9]+")
+MAX_TWO_EDIT_LENGTH = 6
 
 
 @functools.lru_cache(maxsize=1)
@@ -39,6 +40,7 @@ class SpellCorrector:
         counts = dict(english_word_counts() if word_counts is None else word_counts)
         self._speller = Speller("en", nlp_data=counts, fast=fast)
         self._fast_speller = Speller("en", nlp_data=counts, fast=True)
+        self._cache: dict[str, str] = {}
 
     def correct_word(self, word: str) -> str:
         if len(word) < 2 or not word.isalpha():
@@ -46,10 +48,14 @@ class SpellCorrector:
         lower = word.lower()
         if lower in self._speller.nlp_data:
             return word
-        # Two-edit candidates grow with the square of the length: long words get one edit only.
-        speller = self._speller if len(word) <= 10 else self._fast_speller
-        corrected = speller.autocorrect_word(lower)
-        return _apply_case(word, corrected)
+        if lower not in self._cache:
+            # Two-edit candidates grow with the square of the length (~0.1 s at six letters):
+            # longer words get one edit, which is what keeps a page well under a second.
+            speller = self._speller if len(word) <= MAX_TWO_EDIT_LENGTH else self._fast_speller
+            if len(self._cache) > 50_000:
+                self._cache.clear()
+            self._cache[lower] = speller.autocorrect_word(lower)
+        return _apply_case(word, self._cache[lower])
 
     def correct(self, text: str) -> str:
         return _TOKEN.sub(lambda match: self.correct_word(match.group(0)), text)
