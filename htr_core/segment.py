@@ -29,6 +29,7 @@ class SegmentationSettings:
     min_line_prominence: float = 0.3  # a valley must dip this far below the smaller peak
     word_gap: float = 1.3  # widest gap inside a word, in writing heights
     min_line_ink: float = 0.15  # lines with less ink than this share of the median line are noise
+    block_gap: float = 2.5  # blank rows, in writing heights, that separate text blocks
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,24 @@ def writing_height(components: list[_Component]) -> float:
         return 0.0
     tall = heights[heights >= np.percentile(heights, 25)]
     return float(np.median(tall))
+
+
+def text_blocks(components: list[_Component], height: int, gap: float) -> list[list[_Component]]:
+    """Components grouped into horizontal bands of the page separated by blank rows wider than
+    ``gap`` (a printed paragraph, a handwritten block, a footer)."""
+    covered = np.zeros(height + 1, dtype=np.int32)
+    for c in components:
+        covered[c.y0] += 1
+        covered[c.y1] -= 1
+    rows = np.flatnonzero(np.cumsum(covered)[:height] > 0)
+    if rows.size == 0:
+        return []
+    breaks = np.flatnonzero(np.diff(rows) > gap + 1)
+    starts = np.r_[rows[0], rows[breaks + 1]]
+    grouped: list[list[_Component]] = [[] for _ in starts]
+    for c in components:
+        grouped[int(np.searchsorted(starts, c.y0, side="right")) - 1].append(c)
+    return [g for g in grouped if g]
 
 
 def find_line_bands(profile: np.ndarray, scale: float, prominence: float) -> list[tuple[int, int]]:
@@ -206,12 +225,21 @@ def segment_page(grey: np.ndarray, settings: SegmentationSettings | None = None)
     if not components or scale < 2:
         return Segmentation(width, height, skew, (), ())
 
-    profile = ink.sum(axis=1)
-    bands = find_line_bands(profile, settings.line_smoothing * scale, settings.min_line_prominence)
-    starts = np.array([b[0] for b in bands])
-    members: list[list[_Component]] = [[] for _ in bands]
-    for component in components:
-        members[int(np.searchsorted(starts, component.centre_y, side="right")) - 1].append(component)
+    members: list[list[_Component]] = []
+    for block in text_blocks(components, height, gap=settings.block_gap * scale):
+        # Each block gets its own writing height: a printed header and the handwriting under it
+        # differ in scale, and one smoothing for both would merge or split their lines.
+        block_scale = writing_height(block) or scale
+        top, bottom = min(c.y0 for c in block), max(c.y1 for c in block)
+        profile = np.zeros(bottom - top, dtype=np.int64)
+        for c in block:
+            profile[c.y0 - top:c.y1 - top] += np.count_nonzero(labels[c.y0:c.y1, c.x0:c.x1] == c.label, axis=1)
+        bands = find_line_bands(profile, settings.line_smoothing * block_scale, settings.min_line_prominence)
+        starts = np.array([b[0] for b in bands]) + top
+        groups: list[list[_Component]] = [[] for _ in bands]
+        for component in block:
+            groups[max(0, int(np.searchsorted(starts, component.centre_y, side="right")) - 1)].append(component)
+        members.extend(groups)
 
     line_ink_totals = [sum(c.area for c in group) for group in members]
     typical = float(np.median([t for t in line_ink_totals if t > 0])) if any(line_ink_totals) else 0.0
