@@ -92,3 +92,19 @@ def test_level_can_be_forced():
     result = run_cli("--mode", "infer", "--img_file", str(SAMPLE_WORD), "--json", "--level", "line")
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["level"] == "line"
+
+
+def test_train_then_infer_with_the_new_model(tmp_path, pairs_fixture):
+    model_dir = tmp_path / "model"
+    result = run_cli("--mode", "train", "--data_dir", str(pairs_fixture), "--model_dir", str(model_dir),
+                     "--epochs", "1", "--max_steps_per_epoch", "2", "--batch_size", "4")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert (model_dir / "model.onnx").exists() and (model_dir / "model.keras").exists()
+    result = run_cli("--mode", "infer", "--img_file", str(SAMPLE_WORD), "--model_dir", str(model_dir), "--json")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "confidence" in json.loads(result.stdout)
+
+
+def test_train_without_data_fails_clearly():
+    result = run_cli("--mode", "train")
+    assert result.returncode == 2 and "needs --data_dir" in result.stderr
