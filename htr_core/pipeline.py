@@ -80,14 +80,16 @@ class Pipeline:
         height, width = grey.shape
         level = self.settings.level
         if level in ("word", "line"):
-            return self._read_single(grey, level)
+            return self._read_single(grey, Box(0, 0, width, height), level, (width, height))
         segmentation = self.segmenter(grey, self.settings.segmentation)
         if level == "auto":
             if not segmentation.lines:
                 return PageResult(width, height, (), "page", self._model_name())
             if len(segmentation.lines) == 1:
-                words = len(segmentation.lines[0].words)
-                return self._read_single(grey, "word" if words <= 1 else "line")
+                # One line found: read its clean crop (specks and margins left out) as a word or a line.
+                line = segmentation.lines[0]
+                kind = "word" if len(line.words) <= 1 else "line"
+                return self._read_single(segmentation.line_images[0], line.box, kind, (width, height))
         return self._read_page(segmentation, progress)
 
     def _model_name(self) -> str:
@@ -99,14 +101,13 @@ class Pipeline:
             return self.word_recognizer
         return self.line_recognizer or self.word_recognizer  # type: ignore[return-value]
 
-    def _read_single(self, grey: np.ndarray, level: str) -> PageResult:
-        """The whole image is one word or one line: read it as it is."""
-        height, width = grey.shape
+    def _read_single(self, image: np.ndarray, box: Box, level: str, page_size: tuple[int, int]) -> PageResult:
+        """Read ``image`` (the whole input, or its one line) as a single word or line at ``box``."""
         recognizer = self._recognizer_for(level)
-        reading, geometry = recognizer.read_with_geometry([grey], decoder=self.settings.decoder)[0]
-        box = Box(0, 0, width, height)
+        reading, geometry = recognizer.read_with_geometry([image], decoder=self.settings.decoder)[0]
         words = words_from_spans(reading, geometry, box, recognizer)
         line = LineResult(box, reading.text, reading.confidence, self._correct(reading.text), words)
+        width, height = page_size
         return PageResult(width, height, (line,) if reading.text else (), level, recognizer.model_dir.name)
 
     def _read_page(self, segmentation: Segmentation, progress: Progress | None) -> PageResult:
