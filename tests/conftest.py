@@ -75,9 +75,11 @@ def pairs_fixture(tmp_path: Path) -> Path:
 
 
 def draw_page(lines: list[str], size: int = 44, line_gap: int = 40, margin: int = 60,
-              width: int = 1400, rules: bool = False) -> tuple[np.ndarray, list[tuple[int, int, int, int]]]:
-    """A white page with ``lines`` of handwriting-font text; returns it and each line's ink box."""
-    font = _font(size)
+              width: int = 1400, rules: bool = False, printed: bool = False
+              ) -> tuple[np.ndarray, list[tuple[int, int, int, int]]]:
+    """A white page with ``lines`` of handwriting-font (or printed) text; returns it and each
+    line's ink box."""
+    font = ImageFont.load_default(size) if printed else _font(size)
     heights = [font.getbbox(text) for text in lines]
     page_height = margin * 2 + sum(b[3] - b[1] + line_gap for b in heights)
     image = Image.new("L", (width, page_height), 255)

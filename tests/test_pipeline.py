@@ -75,3 +75,9 @@ def test_settings_are_checked(fake_recognizer):
         Pipeline(fake_recognizer([]), settings=PipelineSettings(level="paragraph"))
     with pytest.raises(ValueError):
         Pipeline(None, None)
+
+
+def test_a_page_of_printed_text_is_segmented_and_read(fake_recognizer):
+    page, _ = draw_page(["Printed text, not handwriting.", "A second printed line here."], size=28, printed=True)
+    result = Pipeline(fake_recognizer(["printed", "second"])).read(page)
+    assert result.level == "page" and [line.text for line in result.lines] == ["printed", "second"]
