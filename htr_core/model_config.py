@@ -35,6 +35,8 @@ class ModelConfig:
     dropout: float = 0.2
     decoder: str = "beamsearch"
     beam_width: int = 16
+    lm_weight: float = 0.0  # wordbeamsearch: weight of the word-frequency prior
+    lexicon_size: int = 50000  # wordbeamsearch: most frequent English words allowed
     extra: dict = field(default_factory=dict)
 
     def to_json(self) -> str:

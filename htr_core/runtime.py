@@ -62,7 +62,7 @@ class Recognizer:
         beam_width: int | None = None,
         threads: int = 1,
         lexicon: Lexicon | None = None,
-        lm_weight: float = 0.0,
+        lm_weight: float | None = None,
         backend: Callable[[np.ndarray], np.ndarray] | None = None,
         prefer: str = "onnx",
     ):
@@ -73,7 +73,7 @@ class Recognizer:
         if self.decoder not in DECODERS:
             raise ValueError(f"unknown decoder {self.decoder!r}; choose one of {', '.join(DECODERS)}")
         self.beam_width = beam_width or self.config.beam_width
-        self.lm_weight = lm_weight
+        self.lm_weight = self.config.lm_weight if lm_weight is None else lm_weight
         self._lexicon = lexicon
         if backend is not None:
             self._run = backend
@@ -87,7 +87,7 @@ class Recognizer:
     @property
     def lexicon(self) -> Lexicon:
         if self._lexicon is None:
-            self._lexicon = Lexicon.english()
+            self._lexicon = Lexicon.english(self.config.lexicon_size)
         return self._lexicon
 
     def prepare(self, crops: Sequence[np.ndarray]) -> tuple[np.ndarray, list[CropGeometry]]:

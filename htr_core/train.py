@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import logging
 import math
-import zlib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -59,13 +58,9 @@ class TrainConfig:
         return cls(**check_keys(cls, data, "training config"))
 
 
-def _is_holdout(writer: str, every: int) -> bool:
-    return bool(writer) and zlib.crc32(writer.encode()) % every == 0
-
-
 def build_datasets(config: TrainConfig) -> tuple[Dataset, Dataset]:
     """(train, holdout) from every configured source."""
-    from htr_core.data.iam import load_iam_words
+    from htr_core.data.iam import is_holdout_writer, load_iam_words
     from htr_core.data.lines import SimulatedLineDataset
     from htr_core.data.pairs import load_pairs
     from htr_core.data.synthetic import SyntheticDataset
@@ -75,8 +70,8 @@ def build_datasets(config: TrainConfig) -> tuple[Dataset, Dataset]:
     holdout_parts: list[Dataset] = []
     if config.iam_dir is not None:
         words = load_iam_words(config.iam_dir, split="train")
-        train_words = [s for s in words if not _is_holdout(s.writer, config.holdout_every)]
-        held = [s for s in words if _is_holdout(s.writer, config.holdout_every)]
+        train_words = [s for s in words if not is_holdout_writer(s.writer, config.holdout_every)]
+        held = [s for s in words if is_holdout_writer(s.writer, config.holdout_every)]
         log.info("IAM train words: %d for training, %d held out (%d writers)",
                  len(train_words), len(held), len({s.writer for s in held}))
         word_set = _maybe_cached(train_words, config, "iam_train")

@@ -10,6 +10,7 @@ writer-disjoint split; without it every sample is in split ``all``.
 from __future__ import annotations
 
 import logging
+import zlib
 from pathlib import Path
 
 from htr_core.data.dataset import Sample
@@ -79,3 +80,9 @@ def load_iam_words(data_dir: Path, split: str | None = None) -> list[Sample]:
 
 def load_iam_lines(data_dir: Path, split: str | None = None) -> list[Sample]:
     return _load(Path(data_dir), "lines", split, min_fields=9)
+
+
+def is_holdout_writer(writer: str, every: int = 16) -> bool:
+    """1 in ``every`` training writers, fixed by a hash of the id: held out for model selection
+    and decoder tuning, so the official val writers are only ever used to report."""
+    return bool(writer) and zlib.crc32(writer.encode()) % every == 0

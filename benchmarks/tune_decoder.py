@@ -1,0 +1,64 @@
+"""Tune word beam search (lexicon size, word-prior weight) on the held-out *training* writers.
+
+    .venv/bin/python benchmarks/tune_decoder.py models/word [--write]
+
+The IAM val writers are never used here. With --write the best setting goes into the model's
+config.json (lm_weight, lexicon_size), where the runtime reads it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from htr_core.data.dataset import FileDataset  # noqa: E402
+from htr_core.data.iam import is_holdout_writer, load_iam_words  # noqa: E402
+from htr_core.decode import Lexicon, beam_search  # noqa: E402
+from htr_core.metrics import error_rates  # noqa: E402
+from htr_core.runtime import Recognizer  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("model_dir", type=Path)
+    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "iam_words")
+    parser.add_argument("--write", action="store_true")
+    args = parser.parse_args()
+
+    held = [s for s in load_iam_words(args.data, "train") if is_holdout_writer(s.writer)]
+    dataset = FileDataset(held)
+    recognizer = Recognizer(args.model_dir)
+    items = [dataset[i] for i in range(len(dataset))]
+    logits = recognizer.logits([image for image, _ in items], 64)
+    references = [text for _, text in items]
+    print(f"{len(items)} held-out training-writer words")
+    print("| lexicon size | lm weight | CER | word accuracy |")
+    print("| --- | --- | --- | --- |")
+    best = None
+    for size in (20000, 50000, 90000):
+        lexicon = Lexicon.english(size)
+        for weight in (0.0, 0.05, 0.1, 0.2, 0.4):
+            texts = [beam_search(row, recognizer.charset, recognizer.beam_width, lexicon, weight).text
+                     for row in logits]
+            rates = error_rates(references, texts)
+            print(f"| {size} | {weight} | {rates.cer:.2%} | {rates.exact:.2%} |", flush=True)
+            key = (rates.exact, -rates.cer)
+            if best is None or key > best[0]:
+                best = (key, size, weight)
+    _, size, weight = best
+    print(f"best: lexicon_size={size}, lm_weight={weight}")
+    if args.write:
+        path = args.model_dir / "config.json"
+        config = json.loads(path.read_text())
+        config.update(lexicon_size=size, lm_weight=weight)
+        path.write_text(json.dumps(config, indent=2) + "\n")
+        print(f"written to {path}")
+
+
+if __name__ == "__main__":
+    main()
