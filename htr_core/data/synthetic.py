@@ -84,19 +84,30 @@ class TextSampler:
         return " ".join(self.word() for _ in range(count))
 
 
-def render_text(text: str, font: Path, rng: np.random.Generator) -> np.ndarray:
-    """Dark text on white paper as grey uint8, cropped to the ink with a small margin."""
+def render_text(text: str, font: Path, rng: np.random.Generator, tracking: float = 0.0) -> np.ndarray:
+    """Dark text on white paper as grey uint8, cropped to the ink with a small margin.
+
+    ``tracking`` adds that many font sizes of space after every character: block capitals
+    written one per box on a form look like this.
+    """
     size = int(rng.integers(28, 56))
     face = _font(str(font), size)
     stroke = int(rng.random() < 0.25)
     left, top, right, bottom = face.getbbox(text, stroke_width=stroke)
+    gap = int(tracking * size)
     margin = size // 4
-    width, height = right - left + 2 * margin, bottom - top + 2 * margin
+    width = right - left + 2 * margin + gap * max(len(text) - 1, 0)
+    height = bottom - top + 2 * margin
     image = Image.new("L", (max(width, 1), max(height, 1)), 255)
     ink = int(rng.integers(0, 90))
-    ImageDraw.Draw(image).text(
-        (margin - left, margin - top), text, font=face, fill=ink, stroke_width=stroke, stroke_fill=ink
-    )
+    draw = ImageDraw.Draw(image)
+    if gap:
+        x = float(margin - left)
+        for char in text:
+            draw.text((x, margin - top), char, font=face, fill=ink, stroke_width=stroke, stroke_fill=ink)
+            x += face.getlength(char) + gap
+    else:
+        draw.text((margin - left, margin - top), text, font=face, fill=ink, stroke_width=stroke, stroke_fill=ink)
     return np.asarray(image, dtype=np.uint8)
 
 
@@ -134,9 +145,12 @@ class SyntheticDataset:
         rng = self.rng
         font = self.fonts[int(rng.integers(len(self.fonts)))]
         text = self.text.line() if self.line_mode else self.text.word()
-        if is_capitals_only(font):
+        tracking = 0.0
+        if is_capitals_only(font) or (not self.line_mode and rng.random() < 0.1):
             text = text.upper()
-        grey = render_text(text, font, rng)
+            # Forms: capitals spaced out, one per box.
+            tracking = rng.uniform(0.2, 0.9) if rng.random() < 0.5 else 0.0
+        grey = render_text(text, font, rng, tracking)
         if rng.random() < 0.5:
             grey = add_paper(grey, rng)
         return grey, text
