@@ -82,6 +82,7 @@ def main() -> None:
     history = state.get("history", [])
     best = min(history, key=lambda h: h["holdout_cer"]) if history else {}
     kind = "line" if config.line_mode else "word"
+    init = f"; initialised from the weights of `{training['init_from']}`" if training.get("init_from") else ""
     card = f"""# {config.name} model ({kind} recognizer)
 
 A CRNN: {len(config.conv_filters)} conv blocks {list(config.conv_filters)}, {config.lstm_layers} BiLSTM layers of
@@ -93,18 +94,18 @@ Files: `model.onnx` (inference, ONNX Runtime), `model.keras` (training, fallback
 ## Training
 
 - Data: IAM Handwriting Database word images of the 100 `train` writers (6 of them held out for
-  model selection), {'simulated lines pasted from those words, ' if config.line_mode else ''}George
-  Washington train pages 270-279 ({'word and line crops' if config.line_mode else 'word crops'}), and
-  synthetic {'lines and words' if config.line_mode else 'words'} rendered from the 45 handwriting fonts
-  (`synthetic_per_epoch` = {training.get('synthetic_per_epoch', 'n/a')}), with slant, rotation,
-  stroke-width, elastic, blur and noise augmentation.
+  model selection){', simulated lines pasted from those words' if config.line_mode else ''}; George
+  Washington train pages 270-279 ({'word and line crops' if config.line_mode else 'word crops'}); and
+  {training.get('synthetic_per_epoch', 'n/a')} synthetic {'lines' if config.line_mode else 'words'} per
+  epoch rendered from the 45 handwriting fonts. Augmentation: slant, rotation, stroke width, elastic
+  warp, blur, faded ink, paper and noise.
 - Never trained on: IAM `val` writers, Washington dev pages 300-302, names, cabuyao.
-- Epochs run: {state.get('epoch')} (best holdout CER {state.get('best_cer', float('nan')):.4f} at epoch
-  {best.get('epoch', 'n/a')}), batch {training.get('batch_size', 'n/a')}, Adam from
-  {training.get('learning_rate', 'n/a')} halved on plateaus{', initialised from ' + str(training.get('init_from')) if training.get('init_from') else ''}.
+- Epochs: {state.get('epoch')}; best holdout CER {state.get('best_cer', float('nan')):.4f} at epoch
+  {best.get('epoch', 'n/a')}. Batch {training.get('batch_size', 'n/a')}, Adam from learning rate
+  {training.get('learning_rate', 'n/a')}, halved after 3 epochs without improvement{init}.
 - Licence terms: IAM is free for non-commercial research only (cite U. Marti and H. Bunke, IJDAR
-  5:39-46, 2002); this model inherits that restriction. Washington pages are public domain; the
-  fonts' licences (SIL OFL 1.1, Apache-2.0, GPL with font exception) allow this use.
+  5:39-46, 2002), and this model inherits that restriction. The Washington pages are public
+  domain; the fonts' licences (SIL OFL 1.1, Apache-2.0, GPL with font exception) allow this use.
 
 ## Accuracy
 

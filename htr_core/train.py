@@ -185,6 +185,8 @@ def train(config: TrainConfig) -> dict:
     charset = Charset()
     keras.utils.set_random_seed(config.seed)
 
+    # Written first, so a model exported mid-run still says how it was trained.
+    (model_dir / "training_config.json").write_text(json.dumps(asdict(config), indent=2, default=str) + "\n")
     train_set, holdout_set = build_datasets(config)
     limit = max_label_length(width, model_config.downsample)
     train_texts = _texts(train_set)
@@ -248,7 +250,4 @@ def train(config: TrainConfig) -> dict:
 
     best = load_keras_model(model_dir)
     export_onnx(best, model_config, model_dir / ONNX_FILE)
-    (model_dir / "training_config.json").write_text(
-        json.dumps({k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(config).items()},
-                   indent=2, default=str))
     return {"best_holdout_cer": state["best_cer"], "epochs": state["epoch"], "keras": str(model_dir / KERAS_FILE)}
