@@ -40,9 +40,9 @@ def main() -> None:
     print("| lexicon size | lm weight | CER | word accuracy |")
     print("| --- | --- | --- | --- |")
     best = None
-    for size in (20000, 50000, 90000):
+    for size in (10000, 20000, 50000):
         lexicon = Lexicon.english(size)
-        for weight in (0.0, 0.05, 0.1, 0.2, 0.4):
+        for weight in (0.0, 0.2, 0.4, 0.7, 1.0, 1.5):
             texts = [beam_search(row, recognizer.charset, recognizer.beam_width, lexicon, weight).text
                      for row in logits]
             rates = error_rates(references, texts)
