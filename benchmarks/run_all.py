@@ -53,7 +53,7 @@ SYSTEMS = {
 }
 # rapidocr's detector upsamples every small crop (~0.3 s each here): on word and line crops it
 # reads only the first DET_CROP_LIMIT items, so the whole run stays under 30 minutes.
-DET_CROP_LIMIT = 300
+DET_CROP_LIMIT = 60
 OURS = {"word": "htr_core word model, wordbeamsearch", "line": "htr_core line model, beamsearch",
         "page": "htr_core pages, line model"}
 
