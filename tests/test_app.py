@@ -175,3 +175,20 @@ def test_saving_a_corrected_line_never_overwrites(app, tmp_path):
     assert len(saved) == 2 and all(p.read_text().strip() == "save me" for p in saved)
     assert len(list((tmp_path / "dataset").glob("*.png"))) == 2
     assert any(b.label.startswith("Download dataset") for b in app.get("download_button"))
+
+
+def test_the_app_never_imports_tensorflow():
+    import subprocess
+
+    code = (
+        "import sys\n"
+        "from streamlit.testing.v1 import AppTest\n"
+        f"at = AppTest.from_file({APP!r}, default_timeout=120)\n"
+        "at.run()\n"
+        "at.radio(key='source').set_value('Sample').run()\n"
+        "assert not at.exception and at.code, 'no reading'\n"
+        "print('LOADED', sorted(m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'keras')))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=180)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "LOADED []" in result.stdout
