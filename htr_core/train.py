@@ -115,16 +115,19 @@ def _maybe_cached(samples: list[Sample], config: TrainConfig, name: str) -> Data
     return LmdbDataset(cache)
 
 
-def _texts(dataset: Dataset) -> list[str] | None:
-    """Labels without loading images, where the dataset can tell them."""
+def trainable_indices(dataset: Dataset, charset: Charset, max_length: int) -> np.ndarray:
+    """Indices worth training on: items of parts that know their labels are checked up front
+    (unknown characters, too long: skipped with a warning); generated parts are checked per batch."""
     parts = dataset.parts if isinstance(dataset, ConcatDataset) else [dataset]
-    texts: list[str] = []
+    keep, offset = [], 0
     for part in parts:
         getter = getattr(part, "texts", None)
         if getter is None:
-            return None
-        texts.extend(getter())
-    return texts
+            keep.append(np.arange(offset, offset + len(part)))
+        else:
+            keep.append(usable_indices(getter(), charset, max_length) + offset)
+        offset += len(part)
+    return np.concatenate(keep) if keep else np.zeros(0, dtype=np.int64)
 
 
 def _keras_sequence(dataset: Dataset, indices: np.ndarray, charset: Charset, model_config: ModelConfig,
@@ -189,12 +192,8 @@ def train(config: TrainConfig) -> dict:
     (model_dir / "training_config.json").write_text(json.dumps(asdict(config), indent=2, default=str) + "\n")
     train_set, holdout_set = build_datasets(config)
     limit = max_label_length(width, model_config.downsample)
-    train_texts = _texts(train_set)
-    train_indices = (usable_indices(train_texts, charset, limit) if train_texts is not None
-                     else np.arange(len(train_set)))
-    holdout_texts = _texts(holdout_set)
-    holdout_indices = (usable_indices(holdout_texts, charset, limit) if holdout_texts is not None
-                       else np.arange(len(holdout_set)))
+    train_indices = trainable_indices(train_set, charset, limit)
+    holdout_indices = trainable_indices(holdout_set, charset, limit)
     holdout_indices = np.random.default_rng(config.seed).permutation(holdout_indices)[: config.max_holdout]
     log.info("training on %d items, selecting on %d held-out items", len(train_indices), len(holdout_indices))
 

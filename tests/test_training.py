@@ -68,3 +68,15 @@ def test_training_without_data_is_a_clear_error(tmp_path):
 
     with pytest.raises(ValueError, match="no training data"):
         train(TrainConfig(model_dir=tmp_path / "m", verbose=0))
+
+
+def test_items_with_unknown_characters_are_left_out_before_training():
+    from htr_core.charset import Charset
+    from htr_core.data.dataset import ArrayDataset, ConcatDataset, SampledDataset
+    from htr_core.train import trainable_indices
+
+    image = np.zeros((4, 4), np.uint8)
+    known = ArrayDataset([image] * 3, ["ok", "£5", "fine"])
+    generated = SampledDataset(ArrayDataset([image] * 2, ["x", "y"]), 2)  # labels unknown until drawn
+    indices = trainable_indices(ConcatDataset([known, generated]), Charset(), 16)
+    assert indices.tolist() == [0, 2, 3, 4]
