@@ -7,7 +7,7 @@ from typing import Sequence
 
 import numpy as np
 
-from htr_core.data.dataset import Dataset, Sample
+from htr_core.data.dataset import Sample
 from htr_core.imageio import read_image
 
 
