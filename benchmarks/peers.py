@@ -5,6 +5,7 @@ Benchmark-only dependencies (requirements-bench.txt; Tesseract from Debian's tes
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import tempfile
@@ -53,6 +54,9 @@ class TesseractPeer:
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "image.png"
             cv2.imwrite(str(path), grey)
+                # Tesseract's OpenMP threads make it ~4x slower on this 2-core machine (measured: a
+            # Washington page 18 s with 2 threads, 4.5 s with 1), so it runs single-threaded like ours.
             out = subprocess.run(["tesseract", str(path), "-", "--psm", str(self.psm), "-l", "eng"],
-                                 capture_output=True, text=True, timeout=300)
+                                 capture_output=True, text=True, timeout=300,
+                                 env={**os.environ, "OMP_THREAD_LIMIT": "1"})
         return [line for line in out.stdout.splitlines() if line.strip()]

@@ -1,7 +1,7 @@
 """Accuracy, speed and memory of this project and its peers, on the same data, in one run.
 
-    .venv/bin/python benchmarks/run_all.py            # everything (~25 min on 2 cores)
-    .venv/bin/python benchmarks/run_all.py --quick    # 30 items a set, 2 pages of each kind (~3 min)
+    .venv/bin/python benchmarks/run_all.py            # everything (< 30 min on 2 cores)
+    .venv/bin/python benchmarks/run_all.py --quick    # 15 items a set, 1 page of each kind (< 3 min)
 
 Writes docs/BENCHMARKS.md and docs/benchmarks.json. Each system runs in its own process so its
 peak resident memory is its own. Scoring is identical for all: whitespace collapsed; CER = total
@@ -54,6 +54,7 @@ SYSTEMS = {
 # rapidocr's detector upsamples every small crop (~0.3 s each here): on word and line crops it
 # reads only the first DET_CROP_LIMIT items, so the whole run stays under 30 minutes.
 DET_CROP_LIMIT = 60
+QUICK_ITEMS, QUICK_PAGES = 15, 1
 OURS = {"word": "htr_core word model, wordbeamsearch", "line": "htr_core line model, beamsearch",
         "page": "htr_core pages, line model"}
 
@@ -227,13 +228,13 @@ def markdown(report: dict) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--data", type=Path, default=DATA)
-    parser.add_argument("--quick", action="store_true", help="30 items a set and 2 pages")
+    parser.add_argument("--quick", action="store_true", help=f"{QUICK_ITEMS} items a set and {QUICK_PAGES} page")
     parser.add_argument("--sets", nargs="+", default=list(SETS), choices=list(SETS))
     parser.add_argument("--systems", nargs="+", default=list(SYSTEMS), choices=list(SYSTEMS))
     parser.add_argument("--out", type=Path, default=ROOT / "docs")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    limit, page_limit = (30, 2) if args.quick else (None, None)
+    limit, page_limit = (QUICK_ITEMS, QUICK_PAGES) if args.quick else (None, None)
 
     if args.worker:  # child process: one system
         print(json.dumps(run_system(args.worker, args.sets, args.data, limit, page_limit)))

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Sequence
 
 from htr_core.decode import DECODERS
+from htr_core.model_config import LR_SCHEDULES
 
 log = logging.getLogger("htr_core")
 
@@ -49,6 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
     train = parser.add_argument_group("train")
     train.add_argument("--epochs", type=int, default=40)
     train.add_argument("--learning_rate", type=float, default=1e-3)
+    train.add_argument("--lr_schedule", choices=LR_SCHEDULES, default="plateau",
+                       help="plateau: halve after 3 epochs without improvement; cosine: anneal over --epochs")
     train.add_argument("--fonts_dir", type=Path, help="handwriting fonts for synthetic samples")
     train.add_argument("--synthetic", type=int, default=0, help="synthetic samples per epoch")
     train.add_argument("--init_from", type=Path, help="start from this model directory's weights")
@@ -162,7 +165,7 @@ def run_train(args: argparse.Namespace, out=sys.stdout) -> int:
         model_dir=_model_dir(args), name="line" if args.line_mode else "word", line_mode=args.line_mode,
         iam_dir=iam_dir, washington_dir=washington_dir, pairs_dirs=tuple(pairs), fonts_dir=args.fonts_dir,
         synthetic_per_epoch=args.synthetic, batch_size=args.batch_size, epochs=args.epochs,
-        learning_rate=args.learning_rate, init_from=args.init_from,
+        learning_rate=args.learning_rate, lr_schedule=args.lr_schedule, init_from=args.init_from,
         max_steps_per_epoch=args.max_steps_per_epoch, fast=args.fast, verbose=1 if out.isatty() else 2,
     )
     result = train(config)

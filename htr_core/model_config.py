@@ -19,6 +19,9 @@ ONNX_FILE = "model.onnx"
 CONFIG_FILE = "config.json"
 CHARSET_FILE = "charset.txt"
 
+# Training step-size schedules (kept here so the CLI can list them without importing Keras).
+LR_SCHEDULES = ("plateau", "cosine")
+
 
 @dataclass(frozen=True)
 class ModelConfig:

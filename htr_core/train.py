@@ -20,7 +20,7 @@ from htr_core.data.dataset import ConcatDataset, Dataset, FileDataset, Sample, S
 from htr_core.decode import best_path
 from htr_core.metrics import error_rates
 from htr_core.model import build_crnn, export_onnx, load_keras_model, save_model_dir
-from htr_core.model_config import KERAS_FILE, ONNX_FILE, ModelConfig, check_keys
+from htr_core.model_config import KERAS_FILE, LR_SCHEDULES, ONNX_FILE, ModelConfig, check_keys
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +43,7 @@ class TrainConfig:
     batch_size: int = 64
     epochs: int = 40
     learning_rate: float = 1e-3
+    lr_schedule: str = "plateau"  # plateau: halve after 3 stale epochs; cosine: anneal to ~0 at `epochs`
     patience: int = 8
     init_from: Path | None = None  # start from another model's weights (e.g. word -> line)
     max_steps_per_epoch: int | None = None
@@ -53,9 +54,21 @@ class TrainConfig:
     verbose: int = 2
     model_overrides: dict = field(default_factory=dict)
 
+    def __post_init__(self):
+        if self.lr_schedule not in LR_SCHEDULES:
+            raise ValueError(f"lr_schedule must be one of {LR_SCHEDULES}, not {self.lr_schedule!r}")
+
     @classmethod
     def from_dict(cls, data: dict) -> "TrainConfig":
         return cls(**check_keys(cls, data, "training config"))
+
+
+
+def cosine_learning_rate(peak: float, epoch: int, epochs: int, floor: float = 0.02) -> float:
+    """Step size for 0-based ``epoch`` of ``epochs``: cosine from ``peak`` down to ``floor * peak``.
+    A resumed run with a larger ``epochs`` picks up the curve where that epoch sits on it."""
+    progress = min(max(epoch / max(epochs, 1), 0.0), 1.0)
+    return peak * (floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * progress)))
 
 
 def build_datasets(config: TrainConfig) -> tuple[Dataset, Dataset]:
@@ -220,6 +233,9 @@ def train(config: TrainConfig) -> dict:
     sequence.shuffle()
 
     for epoch in range(state["epoch"], config.epochs):
+        if config.lr_schedule == "cosine":
+            state["learning_rate"] = cosine_learning_rate(config.learning_rate, epoch, config.epochs)
+            model.optimizer.learning_rate.assign(state["learning_rate"])
         history = model.fit(sequence, epochs=epoch + 1, initial_epoch=epoch, verbose=config.verbose)
         loss = float(history.history["loss"][-1])
         refs, hyps = predict_texts(model, holdout_set, holdout_indices, charset, model_config)
@@ -236,7 +252,7 @@ def train(config: TrainConfig) -> dict:
             save_model_dir(model, model_config, charset, model_dir)
         else:
             state["stale_epochs"] += 1
-            if state["stale_epochs"] % 3 == 0:  # plateau: halve the step size
+            if config.lr_schedule == "plateau" and state["stale_epochs"] % 3 == 0:  # plateau: halve the step size
                 state["learning_rate"] /= 2
                 model.optimizer.learning_rate.assign(state["learning_rate"])
                 log.info("learning rate -> %.2e", state["learning_rate"])

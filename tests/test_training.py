@@ -27,8 +27,8 @@ def tiny_model(tmp_path_factory):
     config = TrainConfig(model_dir=model_dir, pairs_dirs=(data,), batch_size=4, epochs=1,
                          max_steps_per_epoch=2, verbose=0, model_overrides=TINY)
     first = train(config)
-    # Resume: a second call with more epochs continues from the saved state.
-    second = train(TrainConfig(**{**config.__dict__, "epochs": 2}))
+    # Resume: a second call with more epochs continues from the saved state, here annealing.
+    second = train(TrainConfig(**{**config.__dict__, "epochs": 2, "lr_schedule": "cosine"}))
     return model_dir, first, second
 
 
@@ -42,6 +42,24 @@ def test_training_writes_a_complete_model_dir(tiny_model):
     state = json.loads((model_dir / "train_state.json").read_text())
     assert [h["epoch"] for h in state["history"]] == [1, 2]
     assert all(np.isfinite(h["loss"]) for h in state["history"])
+    # The resumed epoch ran at the cosine step size for epoch 1 of 2, not the plateau default.
+    assert [h["learning_rate"] for h in state["history"]] == pytest.approx([1e-3, 0.51e-3])
+
+
+def test_cosine_schedule_anneals_from_peak_to_floor():
+    from htr_core.train import cosine_learning_rate
+
+    rates = [cosine_learning_rate(1e-3, epoch, 10) for epoch in range(11)]
+    assert rates[0] == pytest.approx(1e-3) and rates[-1] == pytest.approx(2e-5)
+    assert all(a > b for a, b in zip(rates, rates[1:]))
+    assert cosine_learning_rate(1e-3, 25, 10) == pytest.approx(2e-5)  # past the end: stays at the floor
+
+
+def test_unknown_schedule_is_an_error():
+    from htr_core.train import TrainConfig
+
+    with pytest.raises(ValueError, match="lr_schedule"):
+        TrainConfig(model_dir="x", lr_schedule="linear")
 
 
 def test_onnx_and_keras_agree_on_the_trained_model(tiny_model):
