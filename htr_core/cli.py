@@ -112,10 +112,8 @@ def run_infer(args: argparse.Namespace, out=sys.stdout) -> int:
             if args.json:
                 print(json.dumps({"file": str(path), "error": str(exc)}), file=out)
             continue
-        confidence = min((line.confidence for line in page.lines), default=0.0)
         if args.json:
-            print(json.dumps({"file": str(path), "text": page.text, "corrected": page.corrected_text,
-                              "confidence": round(confidence, 4), **page.to_dict()}), file=out)
+            print(json.dumps({"file": str(path), "corrected": page.corrected_text, **page.to_dict()}), file=out)
         else:
             print(f"{path} ({page.level}, {len(page.lines)} lines):", file=out)
             for line in page.lines:

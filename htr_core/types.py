@@ -123,9 +123,15 @@ class PageResult:
     def corrected_text(self) -> str:
         return "\n".join(line.corrected for line in self.lines)
 
+    @property
+    def confidence(self) -> float:
+        """The weakest line's confidence: a page is only as trustworthy as its worst line."""
+        return min((line.confidence for line in self.lines), default=0.0)
+
     def to_dict(self) -> dict:
         return {"width": self.width, "height": self.height, "level": self.level, "model": self.model,
                 "text": self.text, "corrected_text": self.corrected_text,
+                "confidence": round(self.confidence, 4),
                 "lines": [line.to_dict() for line in self.lines]}
 
     @classmethod

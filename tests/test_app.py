@@ -17,7 +17,7 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from conftest import ROOT, draw_page, draw_text
+from conftest import ROOT, draw_page, draw_text, huge_png_header, png_bytes
 
 APP = str(ROOT / "streamlit_app.py")
 
@@ -45,20 +45,6 @@ def app(canvas, tmp_path, monkeypatch):
     at.run()
     assert not at.exception, at.exception
     return at
-
-
-def png_bytes(array: np.ndarray) -> bytes:
-    buffer = io.BytesIO()
-    Image.fromarray(array).save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
-def huge_png_header(width: int, height: int) -> bytes:
-    """A PNG whose header claims a huge size (the pixels never need to exist)."""
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 10)) + chunk(b"IEND", b"")
 
 
 def errors(at) -> list[str]:

@@ -1,0 +1,91 @@
+"""The REST service: upload an image or a PDF, get each page's text, boxes and confidences back.
+
+    .venv/bin/uvicorn htr_core.api:app --port 8000
+    curl -F file=@page.jpg 'http://localhost:8000/v1/read?level=page'
+    curl -F file=@scan.pdf 'http://localhost:8000/v1/read?format=txt'
+
+Interactive documentation at /docs. The shipped models load once, on the first request; the
+handler is synchronous, so FastAPI runs it in its worker threads and ONNX Runtime sessions are
+shared between them (their ``run`` is thread-safe). No TensorFlow is imported.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Callable, Literal
+
+from fastapi import FastAPI, File, HTTPException, Query, UploadFile
+from fastapi.responses import PlainTextResponse
+
+from htr_core.decode import DECODERS
+from htr_core.export import export
+from htr_core.imageio import ImageReadError, read_document
+from htr_core.pipeline import Pipeline, PipelineSettings
+
+log = logging.getLogger(__name__)
+
+# The same cap as the app's uploads (.streamlit/config.toml maxUploadSize).
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+MEDIA_TYPES = {"txt": "text/plain; charset=utf-8", "page": "application/xml", "alto": "application/xml"}
+
+
+def create_app(load_pipeline: Callable[[], Pipeline] = Pipeline.from_model_dir) -> FastAPI:
+    """The service around one pipeline, made by ``load_pipeline`` on first use (tests pass their own)."""
+    app = FastAPI(title="htr_core", summary="Handwritten text recognition: images and PDFs in, text out")
+    loaded: list[Pipeline] = []
+    lock = threading.Lock()
+
+    def pipeline() -> Pipeline:
+        with lock:
+            if not loaded:
+                loaded.append(load_pipeline())
+            return loaded[0]
+
+    @app.get("/health")
+    def health() -> dict:
+        models = pipeline()
+        return {"status": "ok", "line_model": models.line_recognizer is not None,
+                "word_model": models.word_recognizer is not None}
+
+    @app.post("/v1/read")
+    def read(
+        file: UploadFile = File(..., description="PNG, JPEG, TIFF (multi-page too), BMP, WebP or PDF"),
+        level: Literal["auto", "word", "line", "page"] = Query("auto", description="auto: decide by the image"),
+        reader: Literal["line", "word"] = Query("line", description="read each line, or each word"),
+        decoder: Literal[DECODERS] | None = Query(None, description="default: each model's own"),
+        spell: bool = Query(True, description="add a spell-corrected text beside the raw reading"),
+        format: Literal["json", "txt", "page", "alto"] = Query("json", description="page = PAGE XML"),
+        page: int | None = Query(None, ge=1, description="read only this page (1-based) of a document"),
+    ):
+        data = file.file.read(MAX_UPLOAD_BYTES + 1)
+        if len(data) > MAX_UPLOAD_BYTES:
+            raise HTTPException(413, f"the file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB")
+        try:
+            images = read_document(data)
+        except ImageReadError as exc:
+            raise HTTPException(400, f"{file.filename or 'upload'}: {exc}") from exc
+        numbers = list(range(1, len(images) + 1))
+        if page is not None:
+            if page > len(images):
+                raise HTTPException(400, f"page {page} asked for, but the document has {len(images)}")
+            numbers = [page]
+        if format in ("page", "alto") and len(numbers) > 1:
+            raise HTTPException(400, f"{format} holds one page and the document has {len(numbers)}: pass page=N")
+
+        settings = PipelineSettings(level=level, reader=reader, decoder=decoder, spell=spell)
+        reading = pipeline().with_settings(settings)
+        results = [reading.read(images[number - 1]) for number in numbers]
+        log.info("%s: read %d page(s)", file.filename, len(results))
+        if format == "json":
+            return {"file": file.filename,
+                    "pages": [{"page": number, **result.to_dict()} for number, result in zip(numbers, results)]}
+        name = file.filename or "image.png"
+        # Pages of a plain-text export are separated by form feeds, as pdftotext does.
+        body = "\f".join(export(result, format, name) for result in results)
+        return PlainTextResponse(body, media_type=MEDIA_TYPES[format])
+
+    return app
+
+
+app = create_app()
