@@ -8,7 +8,6 @@ time steps each character covers (which later map back to x positions in the ima
 from __future__ import annotations
 
 import bisect
-import heapq
 import math
 from typing import Sequence
 
@@ -222,7 +221,10 @@ def beam_search(
                 source = p_blank if label == last else total
                 grown[1] = _logaddexp(grown[1], source + step[label])
         if len(following) > beam_width:
-            following = dict(heapq.nlargest(beam_width, following.items(), key=lambda kv: rank(*kv)))
+            # Score each entry once, then one C-level sort (cheaper than heapq with a key here).
+            scored = sorted(((rank(prefix, scores), prefix) for prefix, scores in following.items()),
+                            reverse=True)
+            following = {prefix: following[prefix] for _, prefix in scored[:beam_width]}
         beams = following
 
     def finished(prefix: tuple[int, ...]) -> bool:
