@@ -37,6 +37,20 @@ def frozen(dataset, count: int | None = None) -> ArrayDataset:
     return ArrayDataset([im for im, _ in items], [t for _, t in items])
 
 
+def describe_step_sizes(history: list[dict]) -> str:
+    """The learning rate each epoch ran at, as runs of equal values: "1.0e-03 (epochs 1-14), ..."."""
+    runs: list[list] = []  # [rate, first epoch, last epoch]
+    for entry in history:
+        if runs and abs(runs[-1][0] - entry["learning_rate"]) <= 1e-12:
+            runs[-1][2] = entry["epoch"]
+        else:
+            runs.append([entry["learning_rate"], entry["epoch"], entry["epoch"]])
+    parts = [f"{rate:.1e} (epoch{'s' if a != b else ''} {a}{'-' + str(b) if a != b else ''})" for rate, a, b in runs]
+    if len(parts) > 6:  # an annealed stretch: its ends are enough
+        parts = parts[:2] + ["…"] + parts[-2:]
+    return ", ".join(parts) or "n/a"
+
+
 def evaluation_sets(data: Path, line_mode: bool) -> list[LabelledSet]:
     sets = [
         LabelledSet("IAM val writers, words", FileDataset(load_iam_words(data / "iam_words", "val"))),
@@ -101,8 +115,8 @@ Files: `model.onnx` (inference, ONNX Runtime), `model.keras` (training, fallback
   warp, blur, faded ink, paper and noise.
 - Never trained on: IAM `val` writers, Washington dev pages 300-302, names, cabuyao.
 - Epochs: {state.get('epoch')}; best holdout CER {state.get('best_cer', float('nan')):.4f} at epoch
-  {best.get('epoch', 'n/a')}. Batch {training.get('batch_size', 'n/a')}, Adam from learning rate
-  {training.get('learning_rate', 'n/a')}, halved after 3 epochs without improvement{init}.
+  {best.get('epoch', 'n/a')}, the weights shipped here. Batch {training.get('batch_size', 'n/a')}, Adam; step size by
+  epoch: {describe_step_sizes(history)} (last run's schedule: {training.get('lr_schedule', 'plateau')}){init}.
 - Licence terms: IAM is free for non-commercial research only (cite U. Marti and H. Bunke, IJDAR
   5:39-46, 2002), and this model inherits that restriction. The Washington pages are public
   domain; the fonts' licences (SIL OFL 1.1, Apache-2.0, GPL with font exception) allow this use.

@@ -51,10 +51,11 @@ SYSTEMS = {
     "rapidocr 3.10, rec only": ("word", "line"),
     "tesseract 5": ("word", "line", "page"),
 }
-# rapidocr's detector upsamples every small crop (~0.3 s each here): on word and line crops it
-# reads only the first DET_CROP_LIMIT items, so the whole run stays under 30 minutes.
+# rapidocr's detector upsamples every small crop (~1 s each here): on word and line crops it
+# reads only the first DET_CROP_LIMIT items (QUICK_DET_CROPS with --quick), so the whole run stays
+# under 30 minutes and --quick under 3.
 DET_CROP_LIMIT = 60
-QUICK_ITEMS, QUICK_PAGES = 15, 1
+QUICK_ITEMS, QUICK_PAGES, QUICK_DET_CROPS = 15, 1, 5
 OURS = {"word": "htr_core word model, wordbeamsearch", "line": "htr_core line model, beamsearch",
         "page": "htr_core pages, line model"}
 
@@ -122,7 +123,8 @@ def make_reader(system: str, kind: str):
     raise ValueError(system)
 
 
-def run_system(system: str, sets: list[str], data: Path, limit: int | None, page_limit: int | None) -> dict:
+def run_system(system: str, sets: list[str], data: Path, limit: int | None, page_limit: int | None,
+               det_crop_limit: int) -> dict:
     """Runs inside the system's own process."""
     from htr_core.metrics import error_rates
 
@@ -134,7 +136,7 @@ def run_system(system: str, sets: list[str], data: Path, limit: int | None, page
             continue
         count = page_limit if kind == "page" else limit
         if system.endswith("det+rec") and kind != "page":
-            count = min(count or DET_CROP_LIMIT, DET_CROP_LIMIT)
+            count = min(count or det_crop_limit, det_crop_limit)
         images, references = load_set(name, data, count)
         if kind not in readers:
             start = time.perf_counter()
@@ -196,7 +198,7 @@ def markdown(report: dict) -> str:
         "characters summed over the set, WER likewise over words; *ci* = case-insensitive (lower case,",
         "letters, digits and spaces only); pages join lines with one space. Times are per item at",
         "batch 1 after a warm-up call; *× ours* divides a system's median time by ours on the same set.",
-        f"rapidocr det+rec reads at most the first {DET_CROP_LIMIT} items of word and line sets (its",
+        f"rapidocr det+rec reads at most the first {report['det_crop_limit']} items of word and line sets (its",
         "detector makes it slow on many small crops); its item count is in the *items* column.",
         "Our page readings are spell-corrected; crops are raw readings.",
         "",
@@ -235,9 +237,10 @@ def main() -> None:
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
     limit, page_limit = (QUICK_ITEMS, QUICK_PAGES) if args.quick else (None, None)
+    det_crop_limit = QUICK_DET_CROPS if args.quick else DET_CROP_LIMIT
 
     if args.worker:  # child process: one system
-        print(json.dumps(run_system(args.worker, args.sets, args.data, limit, page_limit)))
+        print(json.dumps(run_system(args.worker, args.sets, args.data, limit, page_limit, det_crop_limit)))
         return
 
     started = time.perf_counter()
@@ -255,6 +258,7 @@ def main() -> None:
         systems.append(json.loads(out.stdout.strip().splitlines()[-1]))
     command = "python benchmarks/run_all.py" + (" --quick" if args.quick else "")
     report = {"date": date.today().isoformat(), "command": command, "versions": versions(),
+              "det_crop_limit": det_crop_limit,
               "cold_start_s": cold_start_seconds(), "systems": systems,
               "wall_seconds": time.perf_counter() - started}
     args.out.mkdir(parents=True, exist_ok=True)
