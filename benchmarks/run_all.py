@@ -29,6 +29,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 DATA = ROOT.parent / "shared" / "data"
 
+from htr_core.pipeline import PipelineSettings  # noqa: E402
+
 # set name -> (kind, what it is)
 SETS = {
     "iam_val_words": ("word", "IAM val writers, word images"),
@@ -56,8 +58,9 @@ SYSTEMS = {
 # under 30 minutes and --quick under 3.
 DET_CROP_LIMIT = 60
 QUICK_ITEMS, QUICK_PAGES, QUICK_DET_CROPS = 15, 1, 5
+# The row each peer is compared with: for pages, the reader the pipeline uses by default.
 OURS = {"word": "htr_core word model, wordbeamsearch", "line": "htr_core line model, beamsearch",
-        "page": "htr_core pages, line model"}
+        "page": f"htr_core pages, {PipelineSettings().reader} model"}
 
 
 def load_set(name: str, data: Path, limit: int | None) -> tuple[list, list[str]]:
