@@ -43,7 +43,7 @@ class TrainConfig:
     batch_size: int = 64
     epochs: int = 40
     learning_rate: float = 1e-3
-    lr_schedule: str = "plateau"  # plateau: halve after 3 stale epochs; cosine: anneal to ~0 at `epochs`
+    lr_schedule: str = "plateau"  # plateau: halve after 3 stale epochs; cosine: anneal to 2% at `epochs`
     patience: int = 8
     init_from: Path | None = None  # start from another model's weights (e.g. word -> line)
     max_steps_per_epoch: int | None = None
@@ -61,7 +61,6 @@ class TrainConfig:
     @classmethod
     def from_dict(cls, data: dict) -> "TrainConfig":
         return cls(**check_keys(cls, data, "training config"))
-
 
 
 def cosine_learning_rate(peak: float, epoch: int, epochs: int, floor: float = 0.02) -> float:
