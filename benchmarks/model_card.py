@@ -96,7 +96,10 @@ def main() -> None:
     history = state.get("history", [])
     best = min(history, key=lambda h: h["holdout_cer"]) if history else {}
     kind = "line" if config.line_mode else "word"
-    init = f"; initialised from the weights of `{training['init_from']}`" if training.get("init_from") else ""
+    source = Path(training["init_from"]) if training.get("init_from") else None
+    if source is not None and source.is_relative_to(ROOT):
+        source = source.relative_to(ROOT)  # the training machine's checkout path says nothing to readers
+    init = f"; initialised from the weights of `{source}` when its training began" if source else ""
     card = f"""# {config.name} model ({kind} recognizer)
 
 A CRNN: {len(config.conv_filters)} conv blocks {list(config.conv_filters)}, {config.lstm_layers} BiLSTM layers of
