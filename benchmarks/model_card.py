@@ -9,6 +9,7 @@ dev words, and for line models Washington dev lines and IAM val-writer lines pas
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import sys
 from datetime import date
@@ -39,13 +40,11 @@ def frozen(dataset, count: int | None = None) -> ArrayDataset:
 
 def describe_step_sizes(history: list[dict]) -> str:
     """The learning rate each epoch ran at, as runs of equal values: "1.0e-03 (epochs 1-14), ..."."""
-    runs: list[list] = []  # [rate, first epoch, last epoch]
-    for entry in history:
-        if runs and abs(runs[-1][0] - entry["learning_rate"]) <= 1e-12:
-            runs[-1][2] = entry["epoch"]
-        else:
-            runs.append([entry["learning_rate"], entry["epoch"], entry["epoch"]])
-    parts = [f"{rate:.1e} (epoch{'s' if a != b else ''} {a}{'-' + str(b) if a != b else ''})" for rate, a, b in runs]
+    parts = []
+    for rate, group in itertools.groupby(history, key=lambda entry: entry["learning_rate"]):
+        epochs = [entry["epoch"] for entry in group]
+        span = f"epoch {epochs[0]}" if len(epochs) == 1 else f"epochs {epochs[0]}-{epochs[-1]}"
+        parts.append(f"{rate:.1e} ({span})")
     if len(parts) > 6:  # an annealed stretch: its ends are enough
         parts = parts[:2] + ["…"] + parts[-2:]
     return ", ".join(parts) or "n/a"

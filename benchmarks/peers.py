@@ -54,7 +54,7 @@ class TesseractPeer:
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "image.png"
             cv2.imwrite(str(path), grey)
-                # Tesseract's OpenMP threads make it ~4x slower on this 2-core machine (measured: a
+            # Tesseract's OpenMP threads make it ~4x slower on this 2-core machine (measured: a
             # Washington page 18 s with 2 threads, 4.5 s with 1), so it runs single-threaded like ours.
             out = subprocess.run(["tesseract", str(path), "-", "--psm", str(self.psm), "-l", "eng"],
                                  capture_output=True, text=True, timeout=300,

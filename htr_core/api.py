@@ -19,9 +19,9 @@ from fastapi import FastAPI, File, HTTPException, Query, UploadFile
 from fastapi.responses import PlainTextResponse
 
 from htr_core.decode import DECODERS
-from htr_core.export import export
+from htr_core.export import FORMATS, export
 from htr_core.imageio import ImageReadError, read_document
-from htr_core.pipeline import Pipeline, PipelineSettings
+from htr_core.pipeline import LEVELS, Pipeline, PipelineSettings
 
 log = logging.getLogger(__name__)
 
@@ -51,11 +51,11 @@ def create_app(load_pipeline: Callable[[], Pipeline] = Pipeline.from_model_dir) 
     @app.post("/v1/read")
     def read(
         file: UploadFile = File(..., description="PNG, JPEG, TIFF (multi-page too), BMP, WebP or PDF"),
-        level: Literal["auto", "word", "line", "page"] = Query("auto", description="auto: decide by the image"),
+        level: Literal[LEVELS] = Query("auto", description="auto: decide by the image"),
         reader: Literal["line", "word"] = Query("line", description="read each line, or each word"),
         decoder: Literal[DECODERS] | None = Query(None, description="default: each model's own"),
         spell: bool = Query(True, description="add a spell-corrected text beside the raw reading"),
-        format: Literal["json", "txt", "page", "alto"] = Query("json", description="page = PAGE XML"),
+        format: Literal[FORMATS] = Query("json", description="page = PAGE XML"),
         page: int | None = Query(None, ge=1, description="read only this page (1-based) of a document"),
     ):
         data = file.file.read(MAX_UPLOAD_BYTES + 1)
