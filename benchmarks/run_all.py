@@ -227,6 +227,8 @@ def markdown(report: dict) -> str:
               "| system | model load + first call (s) | peak resident memory (MB) |", "| --- | --- | --- |"]
     for system, r in by_system.items():
         lines.append(f"| {system} | {r['load_seconds']:.2f} | {r['peak_rss_mb']:.0f} |")
+    lines += ["", "Peak memory is that of the benchmark process (getrusage of itself): Tesseract runs as a",
+              "child process per item, so its row counts the Python wrapper, not Tesseract itself."]
     return "\n".join(lines) + "\n"
 
 
