@@ -54,6 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="plateau: halve after 3 epochs without improvement; cosine: anneal over --epochs")
     train.add_argument("--fonts_dir", type=Path, help="handwriting fonts for synthetic samples")
     train.add_argument("--synthetic", type=int, default=0, help="synthetic samples per epoch")
+    train.add_argument("--form_fields", type=float, default=0.0,
+                       help="share of training samples framed as form fields (printed label, rule)")
     train.add_argument("--init_from", type=Path, help="start from this model directory's weights")
     train.add_argument("--max_steps_per_epoch", type=int, help="cap steps per epoch (quick runs)")
     parser.add_argument("--verbose", "-v", action="store_true")
@@ -162,7 +164,8 @@ def run_train(args: argparse.Namespace, out=sys.stdout) -> int:
     config = TrainConfig(
         model_dir=_model_dir(args), name="line" if args.line_mode else "word", line_mode=args.line_mode,
         iam_dir=iam_dir, washington_dir=washington_dir, pairs_dirs=tuple(pairs), fonts_dir=args.fonts_dir,
-        synthetic_per_epoch=args.synthetic, batch_size=args.batch_size, epochs=args.epochs,
+        synthetic_per_epoch=args.synthetic, form_fields=args.form_fields,
+        batch_size=args.batch_size, epochs=args.epochs,
         learning_rate=args.learning_rate, lr_schedule=args.lr_schedule, init_from=args.init_from,
         max_steps_per_epoch=args.max_steps_per_epoch, fast=args.fast, verbose=1 if out.isatty() else 2,
     )

@@ -7,6 +7,7 @@ from PIL import Image
 from htr_core.charset import Charset
 from htr_core.data.batching import make_batch, usable_indices
 from htr_core.data.dataset import ArrayDataset, ConcatDataset, FileDataset
+from htr_core.data.forms import FormFieldDataset, compose_form_field
 from htr_core.data.iam import load_iam_lines, load_iam_words
 from htr_core.data.lines import SimulatedLineDataset, paste_words
 from htr_core.data.lmdb_cache import LmdbDataset, build_lmdb_cache
@@ -107,6 +108,30 @@ def test_synthetic_words_and_lines():
             assert grey.dtype == np.uint8 and grey.ndim == 2 and grey.min() < 128
             assert text and not charset.unknown_characters(text)
     assert " " in lines[0][1]
+
+
+def test_form_fields_put_printed_context_around_the_untouched_handwriting():
+    word, neighbour = draw_text("Julien"), draw_text("above")
+    h, w = word.shape
+    rng = np.random.default_rng(0)
+    for _ in range(30):
+        field = compose_form_field(word, rng, neighbour)
+        assert field.dtype == np.uint8 and field.shape[0] >= h and field.shape[1] > w
+        assert (field[:, : field.shape[1] - w] < 128).any()  # a printed label before the writing
+        right = field[:, -w:]
+        # All the handwriting is there, at most darkened where a rule runs under it.
+        assert any((right[top : top + h] <= word).all() for top in range(field.shape[0] - h + 1))
+
+
+def test_form_field_dataset_keeps_labels_and_frames_its_share():
+    word = draw_text("Julien")
+    framed = FormFieldDataset(ArrayDataset([word] * 4, ["Julien"] * 4), 1.0, seed=1)
+    assert all(framed[i][1] == "Julien" and framed[i][0].shape[1] > word.shape[1] for i in range(4))
+    assert framed.texts() == ["Julien"] * 4
+    plain = FormFieldDataset(ArrayDataset([word], ["Julien"]), 0.0)
+    assert np.array_equal(plain[0][0], word)
+    with pytest.raises(ValueError, match="fraction"):
+        FormFieldDataset(ArrayDataset([word], ["Julien"]), 1.5)
 
 
 def test_text_sampler_is_seeded():

@@ -91,6 +91,7 @@ def test_training_without_data_is_a_clear_error(tmp_path):
 def test_items_with_unknown_characters_are_left_out_before_training():
     from htr_core.charset import Charset
     from htr_core.data.dataset import ArrayDataset, ConcatDataset, SampledDataset
+    from htr_core.data.forms import FormFieldDataset
     from htr_core.train import trainable_indices
 
     image = np.zeros((4, 4), np.uint8)
@@ -98,3 +99,5 @@ def test_items_with_unknown_characters_are_left_out_before_training():
     generated = SampledDataset(ArrayDataset([image] * 2, ["x", "y"]), 2)  # labels unknown until drawn
     indices = trainable_indices(ConcatDataset([known, generated]), Charset(), 16)
     assert indices.tolist() == [0, 2, 3, 4]
+    framed = FormFieldDataset(known, 0.5)  # framing keeps the labels, so they are still checked
+    assert trainable_indices(ConcatDataset([framed, generated]), Charset(), 16).tolist() == [0, 2, 3, 4]
