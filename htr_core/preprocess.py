@@ -135,10 +135,19 @@ class CropGeometry:
         return self.left + model_x / self.scale
 
 
-def prepare_crop(grey: np.ndarray, height: int, width: int) -> tuple[np.ndarray, CropGeometry]:
-    """Inference path: grey crop -> model input box (height, width) float32, and its geometry."""
+def trim_to_ink(grey: np.ndarray) -> tuple[np.ndarray, int]:
+    """Grey crop -> its ink map trimmed to the writing, and the x in the crop where that starts."""
     ink = to_ink(grey)
     top, bottom, left, right = ink_bounds(ink)
-    trimmed = ink[top:bottom, left:right]
+    return ink[top:bottom, left:right], left
+
+
+def place_in_box(trimmed: np.ndarray, left: int, height: int, width: int) -> tuple[np.ndarray, CropGeometry]:
+    """Trimmed ink (from ``trim_to_ink``) -> model input box (height, width) and its geometry."""
     scale = min(height / trimmed.shape[0], width / trimmed.shape[1])
     return fit_to_box(trimmed, height, width), CropGeometry(left, scale)
+
+
+def prepare_crop(grey: np.ndarray, height: int, width: int) -> tuple[np.ndarray, CropGeometry]:
+    """Inference path: grey crop -> model input box (height, width) float32, and its geometry."""
+    return place_in_box(*trim_to_ink(grey), height, width)

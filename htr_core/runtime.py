@@ -7,6 +7,7 @@ CLI's ``infer`` and the REST API rely on.
 from __future__ import annotations
 
 import logging
+import math
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -15,13 +16,14 @@ import numpy as np
 from htr_core.charset import Charset
 from htr_core.decode import DECODERS, Lexicon, decode
 from htr_core.model_config import CHARSET_FILE, KERAS_FILE, ONNX_FILE, ModelConfig
-from htr_core.preprocess import CropGeometry, prepare_crop
+from htr_core.preprocess import CropGeometry, place_in_box, trim_to_ink
 from htr_core.types import Decoded
 
 log = logging.getLogger(__name__)
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 MODELS_DIR = PACKAGE_ROOT / "models"
+MAX_WIDTH_FACTOR = 4  # a line model's input grows to at most 4x its trained width
 
 
 def default_model_dir(line_mode: bool) -> Path:
@@ -91,12 +93,28 @@ class Recognizer:
         return self._lexicon
 
     def prepare(self, crops: Sequence[np.ndarray]) -> tuple[np.ndarray, list[CropGeometry]]:
-        batch = np.zeros((len(crops), self.config.height, self.config.width, 1), dtype=np.float32)
+        trimmed = [trim_to_ink(crop) for crop in crops]
+        width = self.batch_width([ink.shape for ink, _ in trimmed])
+        batch = np.zeros((len(crops), self.config.height, width, 1), dtype=np.float32)
         geometry = []
-        for row, crop in enumerate(crops):
-            batch[row, :, :, 0], where = prepare_crop(crop, self.config.height, self.config.width)
+        for row, (ink, left) in enumerate(trimmed):
+            batch[row, :, :, 0], where = place_in_box(ink, left, self.config.height, width)
             geometry.append(where)
         return batch, geometry
+
+    def batch_width(self, ink_shapes: Sequence[tuple[int, int]]) -> int:
+        """The model's width, or for a line model wider, so that long lines keep their full height.
+
+        Squeezing a long line to the trained width shrinks its letters (measured: cabuyao lines
+        are ~1.3x too long); the network takes any width, so the batch grows to fit its widest
+        line at full height, plus two blank time steps, up to ``MAX_WIDTH_FACTOR`` times.
+        """
+        config = self.config
+        if not config.line_mode or not ink_shapes:
+            return config.width
+        needed = max(math.ceil(w * config.height / max(h, 1)) for h, w in ink_shapes) + 2 * config.downsample
+        needed = -(-needed // config.downsample) * config.downsample
+        return int(min(max(config.width, needed), MAX_WIDTH_FACTOR * config.width))
 
     def run_model(self, batch: np.ndarray) -> np.ndarray:
         """(batch, height, width, 1) float32 -> (batch, steps, classes) logits."""
