@@ -38,8 +38,10 @@ def test_report_tables_compare_each_system_with_ours():
                   {"system": run_all.OURS["word"], "sets": {"names": row(0.2, 10.0)}, "load_seconds": 1.0,
                    "peak_rss_mb": 200},
                   {"system": "tesseract 5", "sets": {"names": row(0.9, 150.0)}, "load_seconds": 0.1,
-                   "peak_rss_mb": 100}]}
+                   "peak_rss_mb": 100, "peak_child_rss_mb": 180}]}
     text = run_all.markdown(report)
     assert "## names" in text and "first 5 items" in text
     assert f"| {run_all.OURS['word']} | 2 | 20.0% |" in text
     assert text.count("| 15.0 |") == 1  # tesseract's median time is 15x ours
+    assert "| tesseract 5 | 0.10 | 100 | 180 |" in text  # its own process is the child's column
+    assert f"| {run_all.OURS['word']} | 1.00 | 200 | none |" in text
