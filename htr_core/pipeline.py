@@ -18,6 +18,7 @@ from htr_core.runtime import Recognizer, default_model_dir
 from htr_core.segment import Segmentation, SegmentationSettings, segment_page
 from htr_core.spell import SpellCorrector
 from htr_core.types import Box, Decoded, LineResult, PageResult, WordResult
+from htr_core.word_boxes import ink_columns, snap_to_ink
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +90,8 @@ class Pipeline:
                 # One line found: read its clean crop (specks and margins left out) as a word or a line.
                 line = segmentation.lines[0]
                 kind = "word" if len(line.words) <= 1 else "line"
-                return self._read_single(segmentation.line_images[0], line.box, kind, (width, height))
+                return self._read_single(segmentation.line_images[0], line.crop_box, kind, (width, height),
+                                         segmentation.to_page)
         return self._read_page(segmentation, progress)
 
     def _model_name(self) -> str:
@@ -101,12 +103,15 @@ class Pipeline:
             return self.word_recognizer
         return self.line_recognizer or self.word_recognizer  # type: ignore[return-value]
 
-    def _read_single(self, image: np.ndarray, box: Box, level: str, page_size: tuple[int, int]) -> PageResult:
-        """Read ``image`` (the whole input, or its one line) as a single word or line at ``box``."""
+    def _read_single(self, image: np.ndarray, box: Box, level: str, page_size: tuple[int, int],
+                     to_page: Callable[[Box], Box] | None = None) -> PageResult:
+        """Read ``image`` (the whole input, or its one line) as a single word or line at ``box``
+        (in the frame that ``to_page`` maps to the page; by default the page's own)."""
         recognizer = self._recognizer_for(level)
         reading, geometry = recognizer.read_with_geometry([image], decoder=self.settings.decoder)[0]
-        words = words_from_spans(reading, geometry, box, recognizer)
-        line = LineResult(box, reading.text, reading.confidence, self._correct(reading.text), words)
+        words = words_from_spans(reading, geometry, box, recognizer, image, to_page)
+        line = LineResult(to_page(box) if to_page else box, reading.text, reading.confidence,
+                          self._correct(reading.text), words)
         width, height = page_size
         return PageResult(width, height, (line,) if reading.text else (), level, recognizer.model_dir.name)
 
@@ -130,9 +135,9 @@ class Pipeline:
         crops = [segmentation.line_images[i] for i in indices]
         chunk = [segmentation.lines[i] for i in indices]
         results = []
-        for segment, (reading, geometry) in zip(
-                chunk, recognizer.read_with_geometry(crops, len(crops), self.settings.decoder)):
-            words = words_from_spans(reading, geometry, segment.box, recognizer)
+        for segment, crop, (reading, geometry) in zip(
+                chunk, crops, recognizer.read_with_geometry(crops, len(crops), self.settings.decoder)):
+            words = words_from_spans(reading, geometry, segment.crop_box, recognizer, crop, segmentation.to_page)
             results.append(LineResult(segment.box, reading.text, reading.confidence,
                                       self._correct(reading.text), words))
         return results
@@ -157,21 +162,32 @@ def _geometric_mean(values: Sequence[float]) -> float:
     return float(np.exp(np.mean(np.log(np.maximum(values, 1e-12)))))
 
 
-def words_from_spans(reading: Decoded, geometry: CropGeometry, box: Box,
-                     recognizer: Recognizer) -> tuple[WordResult, ...]:
-    """Word boxes from the CTC time spans of a reading: each space-separated run of characters
-    spans from its first character's first step to its last character's last step."""
-    words: list[WordResult] = []
-    current: list = []
-    for span in list(reading.char_spans) + [None]:
-        if span is not None and span.char != " ":
-            current.append(span)
-            continue
-        if current:
-            x0 = box.x0 + int(recognizer.step_to_crop_x(geometry, current[0].start))
-            x1 = box.x0 + int(np.ceil(recognizer.step_to_crop_x(geometry, current[-1].end)))
-            x0, x1 = min(max(x0, box.x0), box.x1 - 1), min(max(x1, x0 + 1), box.x1)
-            words.append(WordResult(Box(x0, box.y0, x1, box.y1), "".join(s.char for s in current),
-                                    _geometric_mean([s.confidence for s in current])))
-        current = []
+def words_from_spans(reading: Decoded, geometry: CropGeometry, box: Box, recognizer: Recognizer,
+                     crop: np.ndarray | None = None,
+                     to_page: Callable[[Box], Box] | None = None) -> tuple[WordResult, ...]:
+    """Word boxes from the CTC time spans of a reading of the crop at ``box``.
+
+    Each space-separated run of characters spans from its first character's first step to its
+    last character's last step; given the ``crop`` that was read, the boxes are then moved onto
+    its ink (``word_boxes.snap_to_ink``). ``to_page`` maps boxes from the crop's frame (a
+    deskewed page) back to the page.
+    """
+    groups: list[list] = [[]]
+    for span in reading.char_spans:
+        if span.char == " ":
+            groups.append([])
+        else:
+            groups[-1].append(span)
+    groups = [g for g in groups if g]
+    extents = [(recognizer.step_to_crop_x(geometry, g[0].start), recognizer.step_to_crop_x(geometry, g[-1].end))
+               for g in groups]
+    if crop is not None and extents:
+        extents = snap_to_ink(extents, ink_columns(crop))
+    words = []
+    for spans, (left, right) in zip(groups, extents):
+        x0 = min(max(box.x0 + int(left), box.x0), box.x1 - 1)
+        x1 = min(max(box.x0 + int(np.ceil(right)), x0 + 1), box.x1)
+        word_box = Box(x0, box.y0, x1, box.y1)
+        words.append(WordResult(to_page(word_box) if to_page else word_box, "".join(s.char for s in spans),
+                                _geometric_mean([s.confidence for s in spans])))
     return tuple(words)

@@ -48,6 +48,10 @@ class Segmentation:
     lines: tuple[LineSegment, ...]
     line_images: tuple[np.ndarray, ...]  # each line cut from the deskewed page, other lines' ink removed
 
+    def to_page(self, box: Box) -> Box:
+        """A box in the deskewed frame (where crops are cut) mapped back onto the page."""
+        return _to_page(box, _inverse_rotation((self.height, self.width), self.skew_degrees), self.width, self.height)
+
     def word_images(self, index: int) -> list[np.ndarray]:
         line, image = self.lines[index], self.line_images[index]
         return [image[:, box.x0 - line.crop_box.x0 : box.x1 - line.crop_box.x0] for box in line.word_crop_boxes]
@@ -243,7 +247,7 @@ def segment_page(grey: np.ndarray, settings: SegmentationSettings | None = None)
 
     line_ink_totals = [sum(c.area for c in group) for group in members]
     typical = float(np.median([t for t in line_ink_totals if t > 0])) if any(line_ink_totals) else 0.0
-    inverse = cv2.invertAffineTransform(rotation_matrix(grey.shape, skew)) if skew else None
+    inverse = _inverse_rotation(grey.shape, skew)
     lines, images = [], []
     for group, total in zip(members, line_ink_totals):
         if not group or total < settings.min_line_ink * typical:
@@ -274,6 +278,11 @@ def _clean_crop(page: np.ndarray, labels: np.ndarray, box: Box, keep: np.ndarray
         foreign = cv2.dilate(foreign.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool) & ~keep
         crop[foreign] = 255
     return crop
+
+
+def _inverse_rotation(shape: tuple[int, int], skew: float) -> np.ndarray | None:
+    """The affine map from the deskewed frame back to the page (None: no rotation)."""
+    return cv2.invertAffineTransform(rotation_matrix(shape, skew)) if skew else None
 
 
 def _to_page(box: Box, inverse: np.ndarray | None, width: int, height: int) -> Box:

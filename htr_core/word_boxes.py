@@ -1,0 +1,64 @@
+"""Word boxes for a line reading: the recognizer says where words are, the ink says where they end.
+
+A CTC reading places each character at a narrow spike somewhere inside the letter, so boxes drawn
+from first to last spike cut words short at both ends. The spaces of the reading are reliable,
+though: between two read words there is a blank gap in the ink, and the widest one near the
+recognizer's boundary is the real one (a cursive word's pen lifts are narrower). ``snap_to_ink``
+moves the boundaries there and trims every word to its inked columns. Boxes keep the line's
+height, as word boxes in HTR ground truth do (measured on Washington train pages: word F1 0.66
+with line-high boxes, 0.38 with boxes trimmed to the ink rows).
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+from htr_core.preprocess import to_ink
+
+
+def ink_columns(grey: np.ndarray, threshold: float = 0.25) -> np.ndarray:
+    """One bool per column of a grey line crop: does it hold ink?"""
+    return (to_ink(grey) > threshold).any(axis=0)
+
+
+def blank_runs(columns: np.ndarray) -> list[tuple[int, int]]:
+    """[start, end) of every run of ink-free columns."""
+    padded = np.concatenate(([True], columns.astype(bool), [True]))
+    changes = np.flatnonzero(np.diff(padded.astype(np.int8)))
+    return [(int(a), int(b)) for a, b in zip(changes[::2], changes[1::2])]
+
+
+def snap_to_ink(extents: Sequence[tuple[float, float]], columns: np.ndarray) -> list[tuple[int, int]]:
+    """Word extents (x from, x to, left to right) moved onto the inked ``columns``.
+
+    Each boundary between two words goes to the widest blank run that reaches between their
+    extents (ties: the one nearest the middle); with none, the boundary stays in the middle.
+    Every word is then trimmed to its inked columns; a word with no ink keeps its extent.
+    """
+    if not len(extents):
+        return []
+    width = len(columns)
+    runs = blank_runs(columns)
+    cuts: list[tuple[int, int]] = []  # (end of the left word, start of the right word)
+    for (_, left_end), (right_start, _) in zip(extents[:-1], extents[1:]):
+        low, high = sorted((left_end, right_start))
+        middle = (low + high) / 2
+        reaching = [(b - a, -abs((a + b) / 2 - middle), a, b) for a, b in runs
+                    if a < high and b > low and 0 < a and b < width]
+        if reaching:
+            _, _, a, b = max(reaching)
+            cuts.append((a, b))
+        else:
+            cuts.append((int(round(middle)), int(round(middle))))
+    starts = [0] + [b for _, b in cuts]
+    ends = [a for a, _ in cuts] + [width]
+    words = []
+    for (x0, x1), start, end in zip(extents, starts, ends):
+        inked = np.flatnonzero(columns[start:end]) + start
+        if inked.size:
+            words.append((int(inked[0]), int(inked[-1]) + 1))
+        else:
+            words.append((int(np.floor(x0)), int(np.ceil(x1))))
+    return words
