@@ -1,9 +1,10 @@
-"""Tune word beam search (lexicon size, word-prior weight) on the held-out *training* writers.
+"""Tune word beam search on the held-out *training* writers: lexicon size and word-prior weight
+(best word accuracy), then the out-of-lexicon margin (lowest CER).
 
     .venv/bin/python benchmarks/tune_decoder.py models/word [--write]
 
 The IAM val writers are never used here. With --write the best setting goes into the model's
-config.json (lm_weight, lexicon_size), where the runtime reads it.
+config.json (lm_weight, lexicon_size, oov_margin), where the runtime reads it.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ sys.path.insert(0, str(ROOT))
 
 from htr_core.data.dataset import FileDataset  # noqa: E402
 from htr_core.data.iam import is_holdout_writer, load_iam_words  # noqa: E402
-from htr_core.decode import Lexicon, beam_search  # noqa: E402
+from htr_core.decode import Lexicon, beam_search, lexicon_or_free  # noqa: E402
 from htr_core.metrics import error_rates  # noqa: E402
 from htr_core.runtime import Recognizer  # noqa: E402
 
@@ -52,10 +53,28 @@ def main() -> None:
                 best = (key, size, weight)
     _, size, weight = best
     print(f"best: lexicon_size={size}, lm_weight={weight}")
+
+    lexicon = Lexicon.english(size)
+    print("| out-of-lexicon margin (nats) | CER | word accuracy |")
+    print("| --- | --- | --- |")
+    best_margin = None
+    for margin in (None, 2.0, 5.0, 10.0, 15.0, 20.0):
+        if margin is None:
+            texts = [beam_search(row, recognizer.charset, recognizer.beam_width, lexicon, weight).text
+                     for row in logits]
+        else:
+            texts = [lexicon_or_free(row, recognizer.charset, recognizer.beam_width, lexicon, weight, margin).text
+                     for row in logits]
+        rates = error_rates(references, texts)
+        print(f"| {margin} | {rates.cer:.2%} | {rates.exact:.2%} |", flush=True)
+        if best_margin is None or rates.cer < best_margin[0]:
+            best_margin = (rates.cer, margin)
+    margin = best_margin[1]
+    print(f"best: oov_margin={margin}")
     if args.write:
         path = args.model_dir / "config.json"
         config = json.loads(path.read_text())
-        config.update(lexicon_size=size, lm_weight=weight)
+        config.update(lexicon_size=size, lm_weight=weight, oov_margin=margin)
         path.write_text(json.dumps(config, indent=2) + "\n")
         print(f"written to {path}")
 

@@ -56,6 +56,16 @@ def best_path(logits: np.ndarray, charset: Charset) -> Decoded:
     return _summarise(_spans_for_path(path, probs, charset.blank_index, charset), probs, charset.blank_index)
 
 
+def _ctc_states(labels: Sequence[int], blank: int) -> tuple[np.ndarray, np.ndarray]:
+    """CTC's state sequence (blank, l1, blank, l2, ..., blank) and which states may be entered
+    from two back, skipping a blank: characters unlike the one before them."""
+    extended = np.full(2 * len(labels) + 1, blank, dtype=np.int64)
+    extended[1::2] = labels
+    can_skip = np.zeros(len(extended), dtype=bool)
+    can_skip[3::2] = extended[3::2] != extended[1:-2:2]
+    return extended, can_skip
+
+
 def align(log_probs: np.ndarray, labels: Sequence[int], blank: int) -> np.ndarray:
     """Viterbi CTC alignment of ``labels`` to the time steps: the label each step emits.
 
@@ -63,14 +73,10 @@ def align(log_probs: np.ndarray, labels: Sequence[int], blank: int) -> np.ndarra
     Falls back to the best path if the text cannot fit (more characters than steps allow).
     """
     steps = len(log_probs)
-    if not labels:
+    if not len(labels):
         return np.full(steps, blank, dtype=np.int64)
-    extended = np.full(2 * len(labels) + 1, blank, dtype=np.int64)
-    extended[1::2] = labels
+    extended, can_skip = _ctc_states(labels, blank)
     states = len(extended)
-    # A state may skip back two (over a blank) when it is a character unlike the one before.
-    can_skip = np.zeros(states, dtype=bool)
-    can_skip[3::2] = extended[3::2] != extended[1:-2:2]
     score = np.full(states, -np.inf)
     score[0] = log_probs[0, extended[0]]
     score[1] = log_probs[0, extended[1]]
@@ -91,6 +97,20 @@ def align(log_probs: np.ndarray, labels: Sequence[int], blank: int) -> np.ndarra
         path[t] = extended[state]
         state -= int(back[t, state])
     return path
+
+
+def ctc_log_likelihood(log_probs: np.ndarray, labels: Sequence[int], blank: int) -> float:
+    """log P(labels | frame log-probabilities), summed over every CTC alignment (forward pass)."""
+    extended, can_skip = _ctc_states(labels, blank)
+    alpha = np.full(len(extended), -np.inf)
+    alpha[0] = log_probs[0, extended[0]]
+    if len(extended) > 1:
+        alpha[1] = log_probs[0, extended[1]]
+    for t in range(1, len(log_probs)):
+        step1 = np.concatenate(([-np.inf], alpha[:-1]))
+        step2 = np.where(can_skip, np.concatenate(([-np.inf, -np.inf], alpha[:-2])), -np.inf)
+        alpha = np.logaddexp(np.logaddexp(alpha, step1), step2) + log_probs[t, extended]
+    return float(np.logaddexp(alpha[-1], alpha[-2]) if len(extended) > 1 else alpha[-1])
 
 
 def _decoded_from_text(labels: Sequence[int], log_probs: np.ndarray, charset: Charset) -> Decoded:
@@ -245,8 +265,27 @@ def beam_search(
 DECODERS = ("bestpath", "beamsearch", "wordbeamsearch")
 
 
+def lexicon_or_free(logits: np.ndarray, charset: Charset, beam_width: int, lexicon: Lexicon,
+                    lm_weight: float, oov_margin: float) -> Decoded:
+    """Word beam search that lets words outside the lexicon through.
+
+    A name or a number has no lexicon entry, and word beam search forces it onto the nearest
+    word. So both searches run, and the unconstrained reading wins when the lexicon's reading is
+    more than ``oov_margin`` nats less likely under the model.
+    """
+    constrained = beam_search(logits, charset, beam_width, lexicon=lexicon, lm_weight=lm_weight)
+    free = beam_search(logits, charset, beam_width)
+    if constrained.text == free.text:
+        return constrained
+    log_probs = log_softmax(np.asarray(logits, dtype=np.float64))
+    blank = charset.blank_index
+    likelihood = {reading.text: ctc_log_likelihood(log_probs, charset.encode(reading.text), blank)
+                  for reading in (constrained, free)}
+    return free if likelihood[constrained.text] < likelihood[free.text] - oov_margin else constrained
+
+
 def decode(logits: np.ndarray, charset: Charset, decoder: str = "beamsearch", beam_width: int = 16,
-           lexicon: Lexicon | None = None, lm_weight: float = 0.0) -> Decoded:
+           lexicon: Lexicon | None = None, lm_weight: float = 0.0, oov_margin: float | None = None) -> Decoded:
     """Dispatch by decoder name (the CLI's ``--decoder``)."""
     if decoder == "bestpath":
         return best_path(logits, charset)
@@ -255,5 +294,7 @@ def decode(logits: np.ndarray, charset: Charset, decoder: str = "beamsearch", be
     if decoder == "wordbeamsearch":
         if lexicon is None:
             raise ValueError("wordbeamsearch needs a lexicon")
+        if oov_margin is not None:
+            return lexicon_or_free(logits, charset, beam_width, lexicon, lm_weight, oov_margin)
         return beam_search(logits, charset, beam_width, lexicon=lexicon, lm_weight=lm_weight)
     raise ValueError(f"unknown decoder {decoder!r}; choose one of {', '.join(DECODERS)}")

@@ -6,6 +6,7 @@ import json
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
+
 def check_keys(cls, data: dict, what: str) -> dict:
     """Typed configs refuse unknown keys: a misspelt option is an error, not a silent default."""
     unknown = set(data) - {f.name for f in fields(cls)}
@@ -40,6 +41,9 @@ class ModelConfig:
     beam_width: int = 16
     lm_weight: float = 0.0  # wordbeamsearch: weight of the word-frequency prior
     lexicon_size: int = 50000  # wordbeamsearch: most frequent English words allowed
+    # wordbeamsearch: keep the unconstrained reading when the lexicon's is this many nats less
+    # likely (names, numbers, rare words); None: always the lexicon's
+    oov_margin: float | None = None
     extra: dict = field(default_factory=dict)
 
     def to_json(self) -> str:

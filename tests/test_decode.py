@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from htr_core.charset import Charset
-from htr_core.decode import Lexicon, align, beam_search, best_path, decode, log_softmax
+from htr_core.decode import (Lexicon, align, beam_search, best_path, ctc_log_likelihood, decode,
+                             lexicon_or_free, log_softmax)
 
 AB = Charset("ab")  # blank 0, a 1, b 2
 
@@ -48,6 +49,26 @@ def test_word_beam_search_keeps_to_the_lexicon():
     decoded = beam_search(matrix, AB, lexicon=Lexicon(["ab", "b"]))
     assert decoded.text == "ab"
     assert decoded.char_spans[-1].char == "b" and decoded.char_spans[-1].confidence == pytest.approx(.4)
+
+
+def test_ctc_likelihood_sums_every_alignment():
+    # Two steps of blank 0.4 / 'a' 0.6: P("a") = aa + a_ + _a = .36 + .24 + .24, P("") = .16.
+    lp = log_softmax(logits([[.4, .6, 1e-12], [.4, .6, 1e-12]]))
+    assert np.exp(ctc_log_likelihood(lp, [1], 0)) == pytest.approx(.84)
+    assert np.exp(ctc_log_likelihood(lp, [], 0)) == pytest.approx(.16)
+    assert ctc_log_likelihood(lp, [1, 1], 0) == -np.inf  # "aa" needs a blank between: 3 steps
+
+
+def test_words_outside_the_lexicon_keep_their_free_reading():
+    ab_word = Lexicon(["ab", "b"])
+    # Confidently "aa": the lexicon's "ab" is far less likely, so the free reading stays.
+    sure = logits([[.01, .98, .01], [.98, .01, .01], [.01, .98, .01]])
+    assert beam_search(sure, AB, lexicon=ab_word).text == "ab"
+    assert lexicon_or_free(sure, AB, 16, ab_word, 0.0, oov_margin=2.0).text == "aa"
+    # Unsure between "aa" and "ab": the lexicon word is close enough and wins.
+    unsure = logits([[.05, .9, .05], [.9, .05, .05], [.05, .55, .4]])
+    assert lexicon_or_free(unsure, AB, 16, ab_word, 0.0, oov_margin=2.0).text == "ab"
+    assert decode(unsure, AB, "wordbeamsearch", 16, ab_word, 0.0, oov_margin=0.1).text == "aa"
 
 
 def test_word_beam_search_leaves_digits_and_spaces_free():
