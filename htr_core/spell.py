@@ -1,7 +1,8 @@
 """Spell correction with ``autocorrect``, keeping case, punctuation and digits as written.
 
 Only runs of letters are corrected; a token touching a digit ("3rd", "B52") is left alone, as
-are single letters. The word list is injectable, so a user's own vocabulary can be added.
+are single letters and words in capitals (names and acronyms on forms: "LAUMONIER", "NASA"),
+as word processors do by default. The word list is injectable, so a user's own vocabulary can be added.
 """
 
 from __future__ import annotations
@@ -26,8 +27,6 @@ def english_word_counts() -> dict[str, int]:
 
 
 def _apply_case(pattern: str, word: str) -> str:
-    if pattern.isupper():
-        return word.upper()
     if pattern[0].isupper():
         return word[:1].upper() + word[1:]
     return word
@@ -43,7 +42,7 @@ class SpellCorrector:
         self._cache: dict[str, str] = {}
 
     def correct_word(self, word: str) -> str:
-        if len(word) < 2 or not word.isalpha():
+        if len(word) < 2 or not word.isalpha() or word.isupper():
             return word
         lower = word.lower()
         if lower in self._speller.nlp_data:

@@ -17,6 +17,12 @@ def test_keeps_case_punctuation_and_digits(corrector):
     assert corrector.correct("Speling") == "Spelling"
 
 
+def test_leaves_words_in_capitals_alone(corrector):
+    # Names and acronyms on forms are not misspelt English words.
+    assert corrector.correct("BILEL LAUMONIER of NASA Wrote") == "BILEL LAUMONIER of NASA Wrote"
+    assert corrector.correct("JEAN-HICNEL Wrold") == "JEAN-HICNEL World"
+
+
 def test_leaves_known_words_and_single_letters(corrector):
     assert corrector.correct("I saw a cat") == "I saw a cat"
 
