@@ -170,7 +170,8 @@ def _keras_sequence(dataset: Dataset, indices: np.ndarray, charset: Charset, mod
         def __getitem__(self, step):
             batch_indices = self.order[step * batch_size : (step + 1) * batch_size]
             rng = np.random.default_rng((seed, self.epoch, step)) if augment else None
-            batch = make_batch(dataset, batch_indices, charset, model_config.height, model_config.width, rng)
+            batch = make_batch(dataset, batch_indices, charset, model_config.height,
+                               model_config.training_width, rng)
             return batch.images, batch.labels
 
         def on_epoch_end(self):
@@ -186,7 +187,7 @@ def predict_texts(model, dataset: Dataset, indices: np.ndarray, charset: Charset
     refs, hyps = [], []
     for start in range(0, len(indices), batch_size):
         batch = make_batch(dataset, indices[start : start + batch_size], charset,
-                           model_config.height, model_config.width)
+                           model_config.height, model_config.training_width)
         logits = model.predict_on_batch(batch.images)
         refs.extend(batch.texts)
         hyps.extend(best_path(row, charset).text for row in np.asarray(logits))
@@ -208,7 +209,7 @@ def train(config: TrainConfig) -> dict:
     # Written first, so a model exported mid-run still says how it was trained.
     (model_dir / "training_config.json").write_text(json.dumps(asdict(config), indent=2, default=str) + "\n")
     train_set, holdout_set = build_datasets(config)
-    limit = max_label_length(width, model_config.downsample)
+    limit = max_label_length(model_config.training_width, model_config.downsample)
     train_indices = trainable_indices(train_set, charset, limit)
     holdout_indices = trainable_indices(holdout_set, charset, limit)
     holdout_indices = np.random.default_rng(config.seed).permutation(holdout_indices)[: config.max_holdout]

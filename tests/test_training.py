@@ -55,6 +55,22 @@ def test_cosine_schedule_anneals_from_peak_to_floor():
     assert cosine_learning_rate(1e-3, 25, 10) == pytest.approx(2e-5)  # past the end: stays at the floor
 
 
+def test_training_boxes_are_max_width_wide(tmp_path):
+    from htr_core.charset import Charset
+    from htr_core.data.dataset import FileDataset
+    from htr_core.data.pairs import load_pairs
+    from htr_core.train import _keras_sequence
+    from PIL import Image
+
+    Image.fromarray(draw_text("a field label and a name")).save(tmp_path / "0.png")
+    (tmp_path / "0.txt").write_text("name")
+    dataset = FileDataset(load_pairs(tmp_path))
+    config = ModelConfig(max_width=256)
+    images, labels = _keras_sequence(dataset, np.array([0]), Charset(), config, 4, 0, True, None)[0]
+    assert images.shape == (1, 32, 256, 1) and labels.shape[1] == 256 // 4 // 2
+    assert ModelConfig(line_mode=True, width=512).training_width == 512
+
+
 def test_unknown_schedule_is_an_error():
     from htr_core.train import TrainConfig
 
