@@ -135,9 +135,54 @@ class CropGeometry:
         return self.left + model_x / self.scale
 
 
-def trim_to_ink(grey: np.ndarray) -> tuple[np.ndarray, int]:
-    """Grey crop -> its ink map trimmed to the writing, and the x in the crop where that starts."""
+def main_text_rows(ink: np.ndarray, threshold: float = 0.25) -> tuple[int, int]:
+    """(top, bottom) rows of the crop's most prominent row of writing; the whole crop if it has one.
+
+    A field cut from a form often holds more than one row of text: a printed label above the
+    handwriting, the next field's label below. A recognizer reads one row; squeezed together,
+    three rows shrink to a third of their height and read as noise. Rows of ink separated by
+    blank rows form bands; the tallest is the writing. Bands too small or too narrow to be a row
+    of text of their own (i-dots, accents, a neighbour's descender) stay with it.
+    """
+    inked = ink > threshold
+    rows = inked.any(axis=1)
+    # A gap of a row or two is a stroke passing close, not a space between rows of text.
+    rows = cv2.morphologyEx(rows.astype(np.uint8)[:, None], cv2.MORPH_CLOSE, np.ones((3, 1), np.uint8))[:, 0] > 0
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], rows.astype(np.int8), [0]))))
+    bands = list(zip(edges[::2], edges[1::2]))  # [start, end) of each run of inked rows
+    if len(bands) <= 1:
+        return 0, ink.shape[0]
+    heights = [end - start for start, end in bands]
+    columns = [int(inked[start:end].any(axis=0).sum()) for start, end in bands]
+    main = max(range(len(bands)), key=lambda i: (heights[i], columns[i]))
+    if columns[main] < 2 * heights[main]:  # a mark or a character (a colon, a quote), not rows of text
+        return 0, ink.shape[0]
+
+    def is_text(i: int) -> bool:  # a row of writing of its own: tall and wide enough
+        return (heights[i] >= 0.3 * heights[main] and columns[i] >= 0.25 * columns[main]
+                and columns[i] >= 2 * heights[i])
+
+    first = main
+    while first > 0 and not is_text(first - 1):
+        first -= 1
+    last = main
+    while last < len(bands) - 1 and not is_text(last + 1):
+        last += 1
+    top = 0 if first == 0 else int(bands[first][0])
+    bottom = ink.shape[0] if last == len(bands) - 1 else int(bands[last][1])
+    return top, bottom
+
+
+def trim_to_ink(grey: np.ndarray, one_row: bool = False) -> tuple[np.ndarray, int]:
+    """Grey crop -> its ink map trimmed to the writing, and the x in the crop where that starts.
+
+    ``one_row``: keep only the crop's main row of writing (``main_text_rows``), for a reader of
+    single words or fields given a crop with other rows of text above or below.
+    """
     ink = to_ink(grey)
+    if one_row:
+        top, bottom = main_text_rows(ink)
+        ink = ink[top:bottom]
     top, bottom, left, right = ink_bounds(ink)
     return ink[top:bottom, left:right], left
 

@@ -92,7 +92,8 @@ class Recognizer:
         return self._lexicon
 
     def prepare(self, crops: Sequence[np.ndarray]) -> tuple[np.ndarray, list[CropGeometry]]:
-        trimmed = [trim_to_ink(crop) for crop in crops]
+        # A word model reads one row of writing; a line model's crops come one line each.
+        trimmed = [trim_to_ink(crop, one_row=not self.config.line_mode) for crop in crops]
         width = self.batch_width([ink.shape for ink, _ in trimmed])
         batch = np.zeros((len(crops), self.config.height, width, 1), dtype=np.float32)
         geometry = []

@@ -56,3 +56,46 @@ def test_prepare_crop_output_is_model_ready(word_image):
     # Model column 0 is where the ink starts in the crop (its left margin was trimmed).
     first_ink = int(np.flatnonzero((255 - word_image).max(axis=0) > 64)[0])
     assert abs(geometry.crop_x(0) - first_ink) <= 3
+
+
+def stack_rows(*rows: np.ndarray, gap: int = 6) -> np.ndarray:
+    """Grey images one above the other, left-aligned on white, ``gap`` blank rows apart."""
+    width = max(row.shape[1] for row in rows)
+    out = np.full((sum(row.shape[0] for row in rows) + gap * (len(rows) - 1), width), 255, np.uint8)
+    top = 0
+    for row in rows:
+        out[top : top + row.shape[0], : row.shape[1]] = row
+        top += row.shape[0] + gap
+    return out
+
+
+def test_main_text_rows_keeps_the_writing_of_a_form_field():
+    from conftest import draw_text
+    from htr_core.preprocess import main_text_rows, trim_to_ink
+
+    label = draw_text("PRENOM", size=14, pad=1)
+    name = draw_text("VALENTINE", size=30, pad=1)
+    below = draw_text("DATE DE NAISSANCE  CLASSE", size=14, pad=1)
+    field = stack_rows(label, name, below)
+    top, bottom = main_text_rows(to_ink(field))
+    name_top, name_bottom = label.shape[0] + 6, label.shape[0] + 6 + name.shape[0]
+    assert abs(top - name_top) <= 2 and abs(bottom - name_bottom) <= 2
+    # Read as one row, the name fills the model's height instead of half of it.
+    assert trim_to_ink(field, one_row=True)[0].shape[0] < 0.6 * trim_to_ink(field)[0].shape[0]
+
+
+def test_main_text_rows_keeps_dots_accents_and_single_rows_whole():
+    from conftest import draw_text
+    from htr_core.preprocess import main_text_rows
+
+    word = draw_text("minimum", size=40)
+    assert main_text_rows(to_ink(word)) == (0, word.shape[0])
+    dots = np.full((40, 120), 255, np.uint8)
+    dots[2:6, 20:24] = 0  # i-dots above the body, apart from it
+    dots[2:6, 60:64] = 0
+    dots[14:34, 10:110] = 0
+    assert main_text_rows(to_ink(dots)) == (0, 40)
+    colon = np.full((30, 12), 255, np.uint8)
+    colon[4:8, 4:8] = 0
+    colon[20:24, 4:8] = 0
+    assert main_text_rows(to_ink(colon)) == (0, 30)
