@@ -99,10 +99,8 @@ def main() -> None:
     if source is not None and source.is_relative_to(ROOT):
         source = source.relative_to(ROOT)  # the training machine's checkout path says nothing to readers
     init = f"; initialised from the weights of `{source}` when its training began" if source else ""
-    widening = ""
-    if config.widest > config.width:
-        widening = (f"; a longer crop is read at full height in an input up to {config.widest} columns wide"
-                    f" (trained on {config.training_width}-column boxes)")
+    prior = f" in the last run, after {state['prior_epochs']} behind its initial weights" \
+        if state.get("prior_epochs") else ""
     forms = ""
     if training.get("form_fields"):
         forms = (f"\n  In the last run, {training['form_fields']:.0%} of samples were framed as form fields"
@@ -114,7 +112,7 @@ def main() -> None:
 
 A CRNN: {len(config.conv_filters)} conv blocks {list(config.conv_filters)}, {config.lstm_layers} BiLSTM layers of
 {config.lstm_units} units, CTC over {recognizer.charset.num_classes - 1} characters + blank. Input:
-{config.height}×{config.width} grey, ink normalised, text scaled to fit and left-aligned{widening}.
+{config.height}×{config.width} grey, ink normalised, text scaled to fit and left-aligned.
 Files: `model.onnx` (inference, ONNX Runtime), `model.keras` (training, fallback), `config.json`,
 `charset.txt`.
 
@@ -127,7 +125,7 @@ Files: `model.onnx` (inference, ONNX Runtime), `model.keras` (training, fallback
   epoch rendered from the 45 handwriting fonts. Augmentation: slant, rotation, stroke width, elastic
   warp, blur, faded ink, paper and noise.{forms}
 - Never trained on: IAM `val` writers, Washington dev pages 300-302, names, cabuyao.
-- Epochs: {state.get('epoch')}; best holdout CER {state.get('best_cer', float('nan')):.4f} at epoch
+- Epochs: {state.get('epoch')}{prior}; best holdout CER {state.get('best_cer', float('nan')):.4f} at epoch
   {best.get('epoch', 'n/a')}, the weights shipped here. Batch {training.get('batch_size', 'n/a')}, Adam; step size by
   epoch: {describe_step_sizes(history)} (last run's schedule: {training.get('lr_schedule', 'plateau')}){init}.
 - Licence terms: IAM is free for non-commercial research only (cite U. Marti and H. Bunke, IJDAR

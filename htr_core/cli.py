@@ -56,8 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--synthetic", type=int, default=0, help="synthetic samples per epoch")
     train.add_argument("--form_fields", type=float, default=0.0,
                        help="share of training samples framed as form fields (printed label, rule)")
-    train.add_argument("--max_width", type=int,
-                       help="train on boxes this wide; at inference long crops widen up to it (default: 128/512)")
+    train.add_argument("--width", type=int,
+                       help="input box width in columns (default: 128 for words, 512 for lines)")
     train.add_argument("--init_from", type=Path, help="start from this model directory's weights")
     train.add_argument("--max_steps_per_epoch", type=int, help="cap steps per epoch (quick runs)")
     parser.add_argument("--verbose", "-v", action="store_true")
@@ -165,12 +165,12 @@ def run_train(args: argparse.Namespace, out=sys.stdout) -> int:
         raise CliError("--mode train needs --data_dir and/or --fonts_dir with --synthetic N")
     config = TrainConfig(
         model_dir=_model_dir(args), name="line" if args.line_mode else "word", line_mode=args.line_mode,
+        width=args.width,
         iam_dir=iam_dir, washington_dir=washington_dir, pairs_dirs=tuple(pairs), fonts_dir=args.fonts_dir,
         synthetic_per_epoch=args.synthetic, form_fields=args.form_fields,
         batch_size=args.batch_size, epochs=args.epochs,
         learning_rate=args.learning_rate, lr_schedule=args.lr_schedule, init_from=args.init_from,
         max_steps_per_epoch=args.max_steps_per_epoch, fast=args.fast, verbose=1 if out.isatty() else 2,
-        model_overrides={"max_width": args.max_width} if args.max_width else {},
     )
     result = train(config)
     print(json.dumps(result), file=out)

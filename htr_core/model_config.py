@@ -20,8 +20,6 @@ ONNX_FILE = "model.onnx"
 CONFIG_FILE = "config.json"
 CHARSET_FILE = "charset.txt"
 
-LINE_WIDTH_FACTOR = 4  # a line model without max_width reads up to 4x its trained width
-
 # Training step-size schedules (kept here so the CLI can list them without importing Keras).
 LR_SCHEDULES = ("plateau", "cosine")
 
@@ -34,10 +32,6 @@ class ModelConfig:
     line_mode: bool = False
     height: int = 32
     width: int = 128
-    # Widest input read at full height: longer crops widen the batch up to this instead of
-    # shrinking their letters. Set, training boxes are this wide; None: trained at ``width``,
-    # and read up to 4x ``width`` (line models) or at ``width`` (word models).
-    max_width: int | None = None
     downsample: int = 4  # input columns per output time step
     conv_filters: tuple[int, ...] = (32, 64, 128, 128, 256)
     lstm_units: int = 128
@@ -51,17 +45,6 @@ class ModelConfig:
     # likely (names, numbers, rare words); None: always the lexicon's
     oov_margin: float | None = None
     extra: dict = field(default_factory=dict)
-
-    @property
-    def widest(self) -> int:
-        """The resolved ``max_width``."""
-        if self.max_width is not None:
-            return self.max_width
-        return LINE_WIDTH_FACTOR * self.width if self.line_mode else self.width
-
-    @property
-    def training_width(self) -> int:
-        return self.max_width or self.width
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2)

@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 MODELS_DIR = PACKAGE_ROOT / "models"
+MAX_WIDTH_FACTOR = 4  # a line model's input grows to at most 4x its trained width
 
 
 def default_model_dir(line_mode: bool) -> Path:
@@ -103,19 +104,18 @@ class Recognizer:
         return batch, geometry
 
     def batch_width(self, ink_shapes: Sequence[tuple[int, int]]) -> int:
-        """The model's width, or wider, so that long crops keep their full height.
+        """The model's width, or for a line model wider, so that long lines keep their full height.
 
         Squeezing a long line to the trained width shrinks its letters (measured: cabuyao lines
-        are ~1.3x too long, form-field name crops ~2.5x); the network takes any width, so the
-        batch grows to fit its widest crop at full height, plus two blank time steps, up to the
-        model's ``widest`` input.
+        are ~1.3x too long); the network takes any width, so the batch grows to fit its widest
+        line at full height, plus two blank time steps, up to ``MAX_WIDTH_FACTOR`` times.
         """
         config = self.config
-        if config.widest <= config.width or not ink_shapes:
+        if not config.line_mode or not ink_shapes:
             return config.width
         needed = max(math.ceil(w * config.height / max(h, 1)) for h, w in ink_shapes) + 2 * config.downsample
         needed = -(-needed // config.downsample) * config.downsample
-        return int(min(max(config.width, needed), config.widest))
+        return int(min(max(config.width, needed), MAX_WIDTH_FACTOR * config.width))
 
     def run_model(self, batch: np.ndarray) -> np.ndarray:
         """(batch, height, width, 1) float32 -> (batch, steps, classes) logits."""

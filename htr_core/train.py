@@ -33,7 +33,7 @@ class TrainConfig:
     model_dir: Path
     name: str = "word"
     line_mode: bool = False
-    width: int | None = None  # default: 128 for words, 512 for lines
+    width: int | None = None  # default: that of init_from's model, else 128 for words, 512 for lines
     iam_dir: Path | None = None
     washington_dir: Path | None = None
     pairs_dirs: tuple[Path, ...] = ()
@@ -69,6 +69,26 @@ def cosine_learning_rate(peak: float, epoch: int, epochs: int, floor: float = 0.
     A resumed run with a larger ``epochs`` picks up the curve where that epoch sits on it."""
     progress = min(max(epoch / max(epochs, 1), 0.0), 1.0)
     return peak * (floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * progress)))
+
+
+def input_width(config: TrainConfig) -> int:
+    """The input box width when none is given: a fine-tuned model keeps its source's, whose
+    weights learnt letters at that scale; a new one gets 128 (words) or 512 (lines)."""
+    if config.init_from is not None:
+        source = ModelConfig.load(config.init_from)
+        if source.line_mode == config.line_mode:
+            return source.width
+    return 512 if config.line_mode else 128
+
+
+def epochs_trained(model_dir: Path) -> int:
+    """Epochs behind a model directory's weights, counting the runs its own initial weights came
+    from (0 where it does not say)."""
+    path = Path(model_dir) / STATE_FILE
+    if not path.exists():
+        return 0
+    state = json.loads(path.read_text())
+    return int(state.get("epoch", 0)) + int(state.get("prior_epochs", 0))
 
 
 def build_datasets(config: TrainConfig) -> tuple[Dataset, Dataset]:
@@ -170,8 +190,7 @@ def _keras_sequence(dataset: Dataset, indices: np.ndarray, charset: Charset, mod
         def __getitem__(self, step):
             batch_indices = self.order[step * batch_size : (step + 1) * batch_size]
             rng = np.random.default_rng((seed, self.epoch, step)) if augment else None
-            batch = make_batch(dataset, batch_indices, charset, model_config.height,
-                               model_config.training_width, rng)
+            batch = make_batch(dataset, batch_indices, charset, model_config.height, model_config.width, rng)
             return batch.images, batch.labels
 
         def on_epoch_end(self):
@@ -187,7 +206,7 @@ def predict_texts(model, dataset: Dataset, indices: np.ndarray, charset: Charset
     refs, hyps = [], []
     for start in range(0, len(indices), batch_size):
         batch = make_batch(dataset, indices[start : start + batch_size], charset,
-                           model_config.height, model_config.training_width)
+                           model_config.height, model_config.width)
         logits = model.predict_on_batch(batch.images)
         refs.extend(batch.texts)
         hyps.extend(best_path(row, charset).text for row in np.asarray(logits))
@@ -200,7 +219,7 @@ def train(config: TrainConfig) -> dict:
 
     model_dir = Path(config.model_dir)
     model_dir.mkdir(parents=True, exist_ok=True)
-    width = config.width or (512 if config.line_mode else 128)
+    width = config.width or input_width(config)
     model_config = ModelConfig(name=config.name, line_mode=config.line_mode, width=width,
                                **config.model_overrides)
     charset = Charset()
@@ -209,7 +228,7 @@ def train(config: TrainConfig) -> dict:
     # Written first, so a model exported mid-run still says how it was trained.
     (model_dir / "training_config.json").write_text(json.dumps(asdict(config), indent=2, default=str) + "\n")
     train_set, holdout_set = build_datasets(config)
-    limit = max_label_length(model_config.training_width, model_config.downsample)
+    limit = max_label_length(width, model_config.downsample)
     train_indices = trainable_indices(train_set, charset, limit)
     holdout_indices = trainable_indices(holdout_set, charset, limit)
     holdout_indices = np.random.default_rng(config.seed).permutation(holdout_indices)[: config.max_holdout]
@@ -223,12 +242,13 @@ def train(config: TrainConfig) -> dict:
         model = keras.models.load_model(last, compile=False)
     else:
         state = {"epoch": 0, "best_cer": None, "stale_epochs": 0, "learning_rate": config.learning_rate,
-                 "history": []}
+                 "history": [], "prior_epochs": 0}
         model = build_crnn(model_config, charset)
         if config.init_from is not None:
             source = load_keras_model(config.init_from)
             model.set_weights(source.get_weights())
-            log.info("initialised weights from %s", config.init_from)
+            state["prior_epochs"] = epochs_trained(config.init_from)
+            log.info("initialised weights from %s (%d epochs)", config.init_from, state["prior_epochs"])
     model.compile(optimizer=keras.optimizers.Adam(state["learning_rate"], clipnorm=5.0),
                   loss=keras.losses.CTC())
 

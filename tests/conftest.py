@@ -117,10 +117,10 @@ def fake_recognizer(tmp_path):
     from htr_core.model_config import ModelConfig
     from htr_core.runtime import Recognizer
 
-    def make(texts, line_mode=True, width=512, name="line", max_width=None):
+    def make(texts, line_mode=True, width=512, name="line"):
         model_dir = tmp_path / name
         model_dir.mkdir(exist_ok=True)
-        config = ModelConfig(name=name, line_mode=line_mode, width=width, max_width=max_width, decoder="bestpath")
+        config = ModelConfig(name=name, line_mode=line_mode, width=width, decoder="bestpath")
         (model_dir / "config.json").write_text(config.to_json())
         charset = Charset()
         charset.save(model_dir / "charset.txt")
@@ -129,7 +129,7 @@ def fake_recognizer(tmp_path):
 
         def backend(batch):
             calls.append(batch.shape)
-            steps = batch.shape[2] // 4  # a batch may be wider than the model's config says
+            steps = batch.shape[2] // 4  # a line model's batch may be wider than its config
             out = [spelled_logits(queue.pop(0) if queue else "", steps, charset) for _ in range(len(batch))]
             return np.stack(out)
 

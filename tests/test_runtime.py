@@ -1,8 +1,8 @@
-"""The recognizer's input batches: the trained width, widened for long crops up to the model's limit."""
+"""The recognizer's input batches: fixed width for words, wide enough for long lines."""
 
 import numpy as np
 
-from htr_core.model_config import LINE_WIDTH_FACTOR
+from htr_core.runtime import MAX_WIDTH_FACTOR
 
 from conftest import draw_text
 
@@ -39,16 +39,4 @@ def test_line_width_is_capped(fake_recognizer):
     recognizer = fake_recognizer([])
     endless = np.full((40, 40 * 200), 255, np.uint8)
     endless[10:30, ::7] = 0
-    assert recognizer.prepare([endless])[0].shape[2] == LINE_WIDTH_FACTOR * 512
-
-
-def test_word_model_with_max_width_widens_long_crops_up_to_it(fake_recognizer):
-    # A form field ("NOM : PICHON") is ~10x as wide as high: at 128 columns its letters would be
-    # a third of their height; a model trained on 256-column boxes reads it at 256.
-    recognizer = fake_recognizer([], line_mode=False, width=128, name="word", max_width=256)
-    assert recognizer.prepare([draw_text("cat")])[0].shape[2] == 128
-    field = draw_text("NOM : PICHON", size=40)
-    batch = recognizer.prepare([field])[0]
-    assert batch.shape[2] == 256
-    assert ink_rows(batch[0, :, :, 0]) > ink_rows(fake_recognizer([], line_mode=False, width=128,
-                                                                 name="plain").prepare([field])[0][0, :, :, 0])
+    assert recognizer.prepare([endless])[0].shape[2] == MAX_WIDTH_FACTOR * 512

@@ -55,22 +55,6 @@ def test_cosine_schedule_anneals_from_peak_to_floor():
     assert cosine_learning_rate(1e-3, 25, 10) == pytest.approx(2e-5)  # past the end: stays at the floor
 
 
-def test_training_boxes_are_max_width_wide(tmp_path):
-    from htr_core.charset import Charset
-    from htr_core.data.dataset import FileDataset
-    from htr_core.data.pairs import load_pairs
-    from htr_core.train import _keras_sequence
-    from PIL import Image
-
-    Image.fromarray(draw_text("a field label and a name")).save(tmp_path / "0.png")
-    (tmp_path / "0.txt").write_text("name")
-    dataset = FileDataset(load_pairs(tmp_path))
-    config = ModelConfig(max_width=256)
-    images, labels = _keras_sequence(dataset, np.array([0]), Charset(), config, 4, 0, True, None)[0]
-    assert images.shape == (1, 32, 256, 1) and labels.shape[1] == 256 // 4 // 2
-    assert ModelConfig(line_mode=True, width=512).training_width == 512
-
-
 def test_unknown_schedule_is_an_error():
     from htr_core.train import TrainConfig
 
@@ -117,3 +101,30 @@ def test_items_with_unknown_characters_are_left_out_before_training():
     assert indices.tolist() == [0, 2, 3, 4]
     framed = FormFieldDataset(known, 0.5)  # framing keeps the labels, so they are still checked
     assert trainable_indices(ConcatDataset([framed, generated]), Charset(), 16).tolist() == [0, 2, 3, 4]
+
+
+def test_a_run_from_other_weights_counts_the_epochs_behind_them(tiny_model, tmp_path):
+    from PIL import Image
+
+    from htr_core.train import TrainConfig, epochs_trained, train
+
+    source, _, _ = tiny_model
+    assert epochs_trained(source) == 2
+    assert epochs_trained(tmp_path) == 0  # no training state: nothing known
+    Image.fromarray(draw_text("cat")).save(tmp_path / "cat.png")
+    (tmp_path / "cat.txt").write_text("cat")
+    target = tmp_path / "next"
+    train(TrainConfig(model_dir=target, pairs_dirs=(tmp_path,), batch_size=1, epochs=1, max_steps_per_epoch=1,
+                      verbose=0, init_from=source, model_overrides=TINY))
+    assert json.loads((target / "train_state.json").read_text())["prior_epochs"] == 2
+    assert epochs_trained(target) == 3
+
+
+def test_fine_tuning_keeps_the_source_models_input_width(tmp_path):
+    from htr_core.train import TrainConfig, input_width
+
+    (tmp_path / "config.json").write_text(ModelConfig(width=256).to_json())
+    assert input_width(TrainConfig(model_dir=tmp_path / "new", init_from=tmp_path)) == 256
+    # A line model started from word weights reads lines: its own default width.
+    assert input_width(TrainConfig(model_dir=tmp_path / "new", init_from=tmp_path, line_mode=True)) == 512
+    assert input_width(TrainConfig(model_dir=tmp_path / "new")) == 128
