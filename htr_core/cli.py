@@ -57,7 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--form_fields", type=float, default=0.0,
                        help="share of training samples framed as form fields (printed label, rule)")
     train.add_argument("--width", type=int,
-                       help="input box width in columns (default: 128 for words, 512 for lines)")
+                       help="input box width in columns (default: the --init_from model's, "
+                            "else 128 for words, 512 for lines)")
     train.add_argument("--init_from", type=Path, help="start from this model directory's weights")
     train.add_argument("--max_steps_per_epoch", type=int, help="cap steps per epoch (quick runs)")
     parser.add_argument("--verbose", "-v", action="store_true")
