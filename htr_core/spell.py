@@ -15,7 +15,10 @@ from typing import Mapping
 log = logging.getLogger(__name__)
 
 _TOKEN = re.compile(r"[A-Za-z0-9]+")
-MAX_TWO_EDIT_LENGTH = 6
+# Two-edit candidates grow with the square of the length. Measured on the held-out training
+# writers' words (word model, best path): up to 5 letters vs 6, corrected CER 19.22% vs 19.28%,
+# WER 35.2% vs 34.6%, and a quarter of the time (0.4 s vs 1.5 s for 790 words).
+MAX_TWO_EDIT_LENGTH = 5
 
 
 @functools.lru_cache(maxsize=1)
@@ -48,8 +51,7 @@ class SpellCorrector:
         if lower in self._speller.nlp_data:
             return word
         if lower not in self._cache:
-            # Two-edit candidates grow with the square of the length (~0.1 s at six letters):
-            # longer words get one edit, which is what keeps a page well under a second.
+            # Longer words get one edit: what keeps a page well under a second.
             speller = self._speller if len(word) <= MAX_TWO_EDIT_LENGTH else self._fast_speller
             if len(self._cache) > 50_000:
                 self._cache.clear()
