@@ -135,6 +135,12 @@ class CropGeometry:
         return self.left + model_x / self.scale
 
 
+def true_runs(mask: np.ndarray) -> np.ndarray:
+    """(n, 2) array of [start, end) of every run of True in a 1-D mask."""
+    padded = np.concatenate(([0], np.asarray(mask, dtype=np.int8), [0]))
+    return np.flatnonzero(np.diff(padded)).reshape(-1, 2)
+
+
 def main_text_rows(ink: np.ndarray, threshold: float = 0.25) -> tuple[int, int]:
     """(top, bottom) rows of the crop's most prominent row of writing; the whole crop if it has one.
 
@@ -148,8 +154,7 @@ def main_text_rows(ink: np.ndarray, threshold: float = 0.25) -> tuple[int, int]:
     rows = inked.any(axis=1)
     # A gap of a row or two is a stroke passing close, not a space between rows of text.
     rows = cv2.morphologyEx(rows.astype(np.uint8)[:, None], cv2.MORPH_CLOSE, np.ones((3, 1), np.uint8))[:, 0] > 0
-    edges = np.flatnonzero(np.diff(np.concatenate(([0], rows.astype(np.int8), [0]))))
-    bands = list(zip(edges[::2], edges[1::2]))  # [start, end) of each run of inked rows
+    bands = true_runs(rows)  # [start, end) of each run of inked rows
     if len(bands) <= 1:
         return 0, ink.shape[0]
     heights = [end - start for start, end in bands]

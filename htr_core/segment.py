@@ -16,6 +16,7 @@ import cv2
 import numpy as np
 
 from htr_core.pageprep import estimate_skew, find_ink, rotate, rotation_matrix
+from htr_core.preprocess import true_runs
 from htr_core.types import Box
 
 log = logging.getLogger(__name__)
@@ -190,11 +191,10 @@ def split_words(line_ink: np.ndarray, gap: float | None = None, scale_limit: flo
     ``gap``: split where columns are blank for more than this; None: choose per line with
     ``word_gap_threshold``.
     """
-    columns = line_ink.any(axis=0).astype(np.int8)
+    columns = line_ink.any(axis=0)
     if not columns.any():
         return []
-    edges = np.flatnonzero(np.diff(np.r_[0, columns, 0]))
-    runs = edges.reshape(-1, 2)  # [start, end) of each inked column run
+    runs = true_runs(columns)  # [start, end) of each inked column run
     if gap is None:
         gap = word_gap_threshold(runs[1:, 0] - runs[:-1, 1], scale_limit)
     words = [list(runs[0])]

@@ -15,7 +15,7 @@ from typing import Sequence
 
 import numpy as np
 
-from htr_core.preprocess import to_ink
+from htr_core.preprocess import to_ink, true_runs
 
 
 def ink_columns(grey: np.ndarray, threshold: float = 0.25) -> np.ndarray:
@@ -25,9 +25,7 @@ def ink_columns(grey: np.ndarray, threshold: float = 0.25) -> np.ndarray:
 
 def blank_runs(columns: np.ndarray) -> list[tuple[int, int]]:
     """[start, end) of every run of ink-free columns."""
-    padded = np.concatenate(([True], columns.astype(bool), [True]))
-    changes = np.flatnonzero(np.diff(padded.astype(np.int8)))
-    return [(int(a), int(b)) for a, b in zip(changes[::2], changes[1::2])]
+    return [(int(a), int(b)) for a, b in true_runs(~columns.astype(bool))]
 
 
 def snap_to_ink(extents: Sequence[tuple[float, float]], columns: np.ndarray) -> list[tuple[int, int]]:
