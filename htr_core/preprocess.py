@@ -141,31 +141,48 @@ def true_runs(mask: np.ndarray) -> np.ndarray:
     return np.flatnonzero(np.diff(padded)).reshape(-1, 2)
 
 
+ROW_SIDE_MARGIN = 0.04  # share of a crop's width on each side left out when finding its rows
+
+
 def main_text_rows(ink: np.ndarray, threshold: float = 0.25) -> tuple[int, int]:
-    """(top, bottom) rows of the crop's most prominent row of writing; the whole crop if it has one.
+    """(top, bottom) rows of the crop's main row of writing; the whole crop if it has one row.
 
     A field cut from a form often holds more than one row of text: a printed label above the
-    handwriting, the next field's label below. A recognizer reads one row; squeezed together,
-    three rows shrink to a third of their height and read as noise. Rows of ink separated by
-    blank rows form bands; the tallest is the writing. Bands too small or too narrow to be a row
-    of text of their own (i-dots, accents, a neighbour's descender) stay with it.
+    handwriting, the next field's label or the previous field's writing half inside the crop. A
+    recognizer reads one row; squeezed together, three rows shrink to a third of their height and
+    read as noise. Rows of ink separated by blank rows form bands. The main one is a row of text
+    that the crop's edges do not cut (the field the crop was drawn around), else the tallest.
+    Bands too small or too narrow to be a row of text (i-dots, accents, a neighbour's descender)
+    stay with it, unless the crop's edge cuts them: a wide band there is a neighbouring row of
+    text, however little of it shows.
     """
     inked = ink > threshold
-    rows = inked.any(axis=1)
-    # A gap of a row or two is a stroke passing close, not a space between rows of text.
-    rows = cv2.morphologyEx(rows.astype(np.uint8)[:, None], cv2.MORPH_CLOSE, np.ones((3, 1), np.uint8))[:, 0] > 0
-    bands = true_runs(rows)  # [start, end) of each run of inked rows
+    # Rows are told apart away from the side margins, where furniture running across rows (a
+    # form's border, a time stamp printed sideways) would join them into one band.
+    margin = int(ink.shape[1] * ROW_SIDE_MARGIN)
+    bands = true_runs(inked[:, margin:ink.shape[1] - margin].any(axis=1))  # [start, end) of inked rows
     if len(bands) <= 1:
         return 0, ink.shape[0]
-    heights = [end - start for start, end in bands]
-    columns = [int(inked[start:end].any(axis=0).sum()) for start, end in bands]
-    main = max(range(len(bands)), key=lambda i: (heights[i], columns[i]))
-    if columns[main] < 2 * heights[main]:  # a mark or a character (a colon, a quote), not rows of text
-        return 0, ink.shape[0]
+    band_columns = [np.flatnonzero(inked[start:end].any(axis=0)) for start, end in bands]
+    heights = [int(end - start) for start, end in bands]
+    columns = [len(inked_columns) for inked_columns in band_columns]
+    spans = [int(np.ptp(inked_columns)) + 1 for inked_columns in band_columns]
+    cut = [start == 0 or end == ink.shape[0] for start, end in bands]
 
-    def is_text(i: int) -> bool:  # a row of writing of its own: tall and wide enough
-        return (heights[i] >= 0.3 * heights[main] and columns[i] >= 0.25 * columns[main]
-                and columns[i] >= 2 * heights[i])
+    def is_row(i: int) -> bool:  # wide enough for a row of text, not a mark or a character
+        return columns[i] >= 2 * heights[i] and heights[i] >= 0.3 * max(heights)
+
+    rows_of_text = [i for i in range(len(bands)) if is_row(i)]
+    if not rows_of_text:  # marks and characters (a colon, a quote): nothing to choose between
+        return 0, ink.shape[0]
+    main = max(rows_of_text, key=lambda i: (not cut[i], heights[i], columns[i]))
+
+    def is_text(i: int) -> bool:  # a row of text of its own, not the main row's dots or loops
+        if columns[i] < 0.25 * columns[main]:
+            return False
+        if cut[i]:  # however little shows, a neighbouring row spans wide; a descender's loop does not
+            return spans[i] >= 0.5 * spans[main] and spans[i] >= 2 * heights[i]
+        return heights[i] >= 0.3 * heights[main] and columns[i] >= 2 * heights[i]
 
     first = main
     while first > 0 and not is_text(first - 1):

@@ -4,6 +4,7 @@ import json
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from conftest import MODELS_DIR, ROOT
@@ -110,3 +111,21 @@ def test_train_then_infer_with_the_new_model(tmp_path, pairs_fixture):
 def test_train_without_data_fails_clearly():
     result = run_cli("--mode", "train")
     assert result.returncode == 2 and "needs --data_dir" in result.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name, samples", [("word", ["word_letters", "word_particularly", "word_you"]),
+                                           ("line", ["line_disagreement", "line_returns"])])
+def test_shipped_onnx_reads_like_its_keras_weights(name, samples):
+    """The int8-recurrent ONNX file the app runs reads the sample images as the Keras weights do."""
+    from htr_core.decode import log_softmax
+    from htr_core.imageio import read_image
+    from htr_core.runtime import Recognizer
+
+    crops = [read_image(ROOT / "sample_images" / f"{sample}.png") for sample in samples]
+    onnx_model = Recognizer(MODELS_DIR / name)
+    keras_model = Recognizer(MODELS_DIR / name, prefer="keras")
+    for onnx_logits, keras_logits in zip(onnx_model.logits(crops), keras_model.logits(crops)):
+        assert np.abs(np.exp(log_softmax(onnx_logits)) - np.exp(log_softmax(keras_logits))).max() < 0.1
+    onnx_texts = [reading.text for reading in onnx_model.read(crops, decoder="bestpath")]
+    assert onnx_texts == [reading.text for reading in keras_model.read(crops, decoder="bestpath")]

@@ -84,6 +84,44 @@ def test_main_text_rows_keeps_the_writing_of_a_form_field():
     assert trim_to_ink(field, one_row=True)[0].shape[0] < 0.6 * trim_to_ink(field)[0].shape[0]
 
 
+def test_main_text_rows_leaves_out_neighbouring_rows_cut_by_the_crop():
+    """A field cut from a form: the previous field's writing (taller than the name) half inside
+    the top edge, the next label's top half at the bottom edge; the uncut row is the field's."""
+    from conftest import draw_text
+    from htr_core.preprocess import main_text_rows
+
+    previous = draw_text("0951504U", size=44, pad=1)
+    name = draw_text("GAUDET", size=30, pad=1)
+    label = draw_text("DATE DE NAISSANCE", size=24, pad=1)
+    field = stack_rows(previous[previous.shape[0] // 2:], name, label[: label.shape[0] // 3])
+    name_top = previous.shape[0] - previous.shape[0] // 2 + 6
+    top, bottom = main_text_rows(to_ink(field))
+    assert abs(top - name_top) <= 2 and abs(bottom - (name_top + name.shape[0])) <= 2
+
+
+def test_main_text_rows_ignores_furniture_in_the_side_margins():
+    """A stamp printed sideways along the left edge runs across both rows without joining them."""
+    from conftest import draw_text
+    from htr_core.preprocess import main_text_rows
+
+    name = draw_text("AHANDINE", size=30, pad=1)
+    below = draw_text("NE LE 29 12 2001 CLASSE", size=16, pad=1)
+    field = stack_rows(name, below[: below.shape[0] // 2])
+    field = np.pad(field, ((0, 0), (12, 0)), constant_values=255)
+    field[:, 3:8] = 0  # the stamp's ink, top to bottom
+    top, bottom = main_text_rows(to_ink(field))
+    assert top == 0 and abs(bottom - name.shape[0]) <= 2
+
+
+def test_main_text_rows_keeps_a_descender_loop_cut_off_by_a_gap():
+    from htr_core.preprocess import main_text_rows
+
+    word = np.full((60, 100), 255, np.uint8)
+    word[5:35, 5:95] = 0  # the body of the word
+    word[38:60, 70:95] = 0  # a y's loop, apart from the body, reaching the crop's bottom edge
+    assert main_text_rows(to_ink(word)) == (0, 60)
+
+
 def test_main_text_rows_keeps_dots_accents_and_single_rows_whole():
     from conftest import draw_text
     from htr_core.preprocess import main_text_rows

@@ -62,14 +62,21 @@ def test_unknown_schedule_is_an_error():
         TrainConfig(model_dir="x", lr_schedule="linear")
 
 
-def test_onnx_and_keras_agree_on_the_trained_model(tiny_model):
+def test_onnx_export_tracks_keras_with_int8_recurrent_weights(tiny_model):
+    import onnx
+
     model_dir = tiny_model[0]
+    graph = onnx.load(str(model_dir / "model.onnx")).graph
+    op_types = {node.op_type for node in graph.node}
+    assert "DynamicQuantizeLSTM" in op_types and "LSTM" not in op_types
     crops = [draw_text("cat"), draw_text("a longer crop")]
     onnx_logits = Recognizer(model_dir).logits(crops)
     keras_logits = Recognizer(model_dir, prefer="keras").logits(crops)
     for a, b in zip(onnx_logits, keras_logits):
         assert a.shape == b.shape == (32, 80)
-        np.testing.assert_allclose(a, b, atol=1e-3)
+        # A barely trained model has logits near 0, where int8 rounding is large relative to them:
+        # the two must still move together (a broken export decorrelates).
+        assert np.corrcoef(a.ravel(), b.ravel())[0, 1] > 0.95
 
 
 def test_unknown_config_keys_are_errors():
