@@ -1,5 +1,7 @@
 """Loaders on tiny fixtures: IAM, pairs, label tables, LMDB, simulated lines, synthetic text."""
 
+import re
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -138,6 +140,15 @@ def test_text_sampler_is_seeded():
     first = [TextSampler(np.random.default_rng(5)).line() for _ in range(1)]
     again = [TextSampler(np.random.default_rng(5)).line() for _ in range(1)]
     assert first == again
+
+
+def test_text_sampler_fields_include_compound_names_in_the_charset():
+    sampler = TextSampler(np.random.default_rng(3))
+    fields = [sampler.field() for _ in range(1000)]
+    compounds = [f for f in fields if re.fullmatch(r"[A-Z][a-z]+(-| - | )[A-Z][a-z]+", f)]
+    assert 20 <= len(compounds) <= 100  # about COMPOUND_SHARE of them
+    assert any("-" in f for f in compounds) and any(f.count(" ") == 1 for f in compounds)
+    assert usable_indices(fields, Charset(), 64).size == len(fields)
 
 
 def test_batches_pad_labels_and_blank_out_unusable_items():

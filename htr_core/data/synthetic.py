@@ -53,6 +53,9 @@ def _font(path: str, size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(path, size)
 
 
+COMPOUND_SHARE = 0.05  # share of synthetic word samples that are compound names
+
+
 class TextSampler:
     """Random words and lines that look like what people write."""
 
@@ -78,6 +81,15 @@ class TextSampler:
         if rng.random() < 0.1:
             word += str(rng.choice([",", ".", "'s", "?", "!", ":", ";"]))
         return word
+
+    def field(self) -> str:
+        """What one box of a form holds: mostly a word, sometimes a compound name ("Jean-Roch",
+        "De Amorim", "Pontvert - Delucq") that a word reader must read with its hyphen or space."""
+        if self.rng.random() >= COMPOUND_SHARE:
+            return self.word()
+        first, second = (self.words[int(i)] for i in self.rng.choice(len(self.words), 2, p=self.weights))
+        joiner = str(self.rng.choice(["-", "-", " - ", " "]))
+        return first.capitalize() + joiner + second.capitalize()
 
     def line(self, min_words: int = 3, max_words: int = 8) -> str:
         count = int(self.rng.integers(min_words, max_words + 1))
@@ -144,7 +156,7 @@ class SyntheticDataset:
     def __getitem__(self, index: int) -> tuple[np.ndarray, str]:
         rng = self.rng
         font = self.fonts[int(rng.integers(len(self.fonts)))]
-        text = self.text.line() if self.line_mode else self.text.word()
+        text = self.text.line() if self.line_mode else self.text.field()
         tracking = 0.0
         if is_capitals_only(font) or (not self.line_mode and rng.random() < 0.1):
             text = text.upper()
