@@ -113,7 +113,7 @@ def main() -> None:
 A CRNN: {len(config.conv_filters)} conv blocks {list(config.conv_filters)}, {config.lstm_layers} BiLSTM layers of
 {config.lstm_units} units, CTC over {recognizer.charset.num_classes - 1} characters + blank. Input:
 {config.height}×{config.width} grey, ink normalised, text scaled to fit and left-aligned.
-Files: `model.onnx` (inference, ONNX Runtime), `model.keras` (training, fallback), `config.json`,
+Files: `model.onnx` (inference, ONNX Runtime; LSTM and output weights int8), `model.keras` (training, fallback), `config.json`,
 `charset.txt`.
 
 ## Training
