@@ -271,12 +271,16 @@ def lexicon_or_free(logits: np.ndarray, charset: Charset, beam_width: int, lexic
 
     A name or a number has no lexicon entry, and word beam search forces it onto the nearest
     word. So both searches run, and the unconstrained reading wins when the lexicon's reading is
-    more than ``oov_margin`` nats less likely under the model.
+    more than ``oov_margin`` nats less likely under the model. A lexicon reading with more words
+    than the free one is refused outright: the lexicon corrects spellings, it does not get to cut
+    a name it lacks into words it has ("LEBRUN" -> "LE BRUN").
     """
     constrained = beam_search(logits, charset, beam_width, lexicon=lexicon, lm_weight=lm_weight)
     free = beam_search(logits, charset, beam_width)
     if constrained.text == free.text:
         return constrained
+    if len(constrained.text.split()) > len(free.text.split()):
+        return free
     log_probs = log_softmax(np.asarray(logits, dtype=np.float64))
     blank = charset.blank_index
     likelihood = {reading.text: ctc_log_likelihood(log_probs, charset.encode(reading.text), blank)

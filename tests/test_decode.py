@@ -119,3 +119,14 @@ def test_english_lexicon_comes_from_the_package_word_list():
     lexicon = Lexicon.english(size=5000)
     assert "the" in lexicon and "The" in lexicon
     assert lexicon.is_prefix("th") and not lexicon.is_prefix("qzx")
+
+
+def test_lexicon_never_cuts_a_word_it_lacks_into_words_it_has():
+    charset = Charset("ab ")  # blank 0, a 1, b 2, space 3
+    # The free reading is "ab"; a space between is only half as likely as the blank there.
+    rows = logits([[.04, .9, .03, .03], [.6, .05, .05, .3], [.04, .03, .9, .03]])
+    halves = Lexicon(["a", "b"])
+    assert beam_search(rows, charset).text == "ab"
+    assert beam_search(rows, charset, lexicon=halves).text == "a b"
+    # However generous the margin, the lexicon may not split the free reading's word.
+    assert lexicon_or_free(rows, charset, 16, halves, 0.0, oov_margin=100.0).text == "ab"
