@@ -288,9 +288,60 @@ def lexicon_or_free(logits: np.ndarray, charset: Charset, beam_width: int, lexic
     return free if likelihood[constrained.text] < likelihood[free.text] - oov_margin else constrained
 
 
+def _lexicon_reading(logits: np.ndarray, charset: Charset, beam_width: int, lexicon: Lexicon,
+                     lm_weight: float, oov_margin: float | None) -> Decoded:
+    if oov_margin is not None:
+        return lexicon_or_free(logits, charset, beam_width, lexicon, lm_weight, oov_margin)
+    return beam_search(logits, charset, beam_width, lexicon=lexicon, lm_weight=lm_weight)
+
+
+def word_runs(spans: Sequence[CharSpan]) -> list[list[CharSpan]]:
+    """A reading's characters grouped into its space-separated words."""
+    words: list[list[CharSpan]] = [[]]
+    for span in spans:
+        if span.char == " ":
+            words.append([])
+        else:
+            words[-1].append(span)
+    return [word for word in words if word]
+
+
+def word_by_word(logits: np.ndarray, charset: Charset, beam_width: int, lexicon: Lexicon,
+                 lm_weight: float = 0.0, oov_margin: float | None = None) -> Decoded:
+    """Word beam search for a line, one word at a time.
+
+    The free beam search reads the line and places its word breaks; each word it read that the
+    lexicon lacks is then decoded again, lexicon-constrained (with the out-of-lexicon margin),
+    over its own time steps: from midway through the gap before it to midway through the gap
+    after. Words the lexicon has, numbers and punctuation stay as read. Over a whole line one
+    unknown word (a name) would otherwise pull its neighbours off their words, and every word's
+    choice would weigh on the others'.
+    """
+    log_probs = log_softmax(np.asarray(logits, dtype=np.float64))
+    free = beam_search(log_probs, charset, beam_width)
+    words = word_runs(free.char_spans)
+    pieces = []
+    for index, word in enumerate(words):
+        text = "".join(span.char for span in word)
+        letters = "".join(char for char in text if char.isalpha())
+        if not letters or letters in lexicon:
+            pieces.append(text)
+            continue
+        start = 0 if index == 0 else (words[index - 1][-1].end + word[0].start) // 2
+        end = len(log_probs) if index == len(words) - 1 else (word[-1].end + words[index + 1][0].start + 1) // 2
+        reading = _lexicon_reading(log_probs[start:end], charset, beam_width, lexicon, lm_weight, oov_margin)
+        pieces.append(reading.text.strip() or text)
+    text = " ".join(pieces)
+    if text == free.text:
+        return free
+    return _decoded_from_text(charset.encode(text), log_probs, charset)
+
+
 def decode(logits: np.ndarray, charset: Charset, decoder: str = "beamsearch", beam_width: int = 16,
-           lexicon: Lexicon | None = None, lm_weight: float = 0.0, oov_margin: float | None = None) -> Decoded:
-    """Dispatch by decoder name (the CLI's ``--decoder``)."""
+           lexicon: Lexicon | None = None, lm_weight: float = 0.0, oov_margin: float | None = None,
+           by_word: bool = False) -> Decoded:
+    """Dispatch by decoder name (the CLI's ``--decoder``). ``by_word``: word beam search decodes
+    each word of the line on its own (``word_by_word``), as line models do."""
     if decoder == "bestpath":
         return best_path(logits, charset)
     if decoder == "beamsearch":
@@ -298,7 +349,7 @@ def decode(logits: np.ndarray, charset: Charset, decoder: str = "beamsearch", be
     if decoder == "wordbeamsearch":
         if lexicon is None:
             raise ValueError("wordbeamsearch needs a lexicon")
-        if oov_margin is not None:
-            return lexicon_or_free(logits, charset, beam_width, lexicon, lm_weight, oov_margin)
-        return beam_search(logits, charset, beam_width, lexicon=lexicon, lm_weight=lm_weight)
+        if by_word:
+            return word_by_word(logits, charset, beam_width, lexicon, lm_weight, oov_margin)
+        return _lexicon_reading(logits, charset, beam_width, lexicon, lm_weight, oov_margin)
     raise ValueError(f"unknown decoder {decoder!r}; choose one of {', '.join(DECODERS)}")

@@ -13,6 +13,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from htr_core.decode import word_runs
 from htr_core.preprocess import CropGeometry
 from htr_core.runtime import Recognizer, default_model_dir
 from htr_core.segment import Segmentation, SegmentationSettings, segment_page
@@ -172,13 +173,7 @@ def words_from_spans(reading: Decoded, geometry: CropGeometry, box: Box, recogni
     its ink (``word_boxes.snap_to_ink``). ``to_page`` maps boxes from the crop's frame (a
     deskewed page) back to the page.
     """
-    groups: list[list] = [[]]
-    for span in reading.char_spans:
-        if span.char == " ":
-            groups.append([])
-        else:
-            groups[-1].append(span)
-    groups = [g for g in groups if g]
+    groups = word_runs(reading.char_spans)
     extents = [(recognizer.step_to_crop_x(geometry, g[0].start), recognizer.step_to_crop_x(geometry, g[-1].end))
                for g in groups]
     if crop is not None and extents:

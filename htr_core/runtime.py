@@ -134,7 +134,8 @@ class Recognizer:
     def decode_logits(self, logits: np.ndarray, decoder: str | None = None) -> Decoded:
         name = decoder or self.decoder
         lexicon = self.lexicon if name == "wordbeamsearch" else None
-        return decode(logits, self.charset, name, self.beam_width, lexicon, self.lm_weight, self.config.oov_margin)
+        return decode(logits, self.charset, name, self.beam_width, lexicon, self.lm_weight, self.config.oov_margin,
+                      by_word=self.config.line_mode)
 
     def read(self, crops: Sequence[np.ndarray], batch_size: int = 16, decoder: str | None = None) -> list[Decoded]:
         """Read grey uint8 crops (one word or line each)."""

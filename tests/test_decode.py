@@ -5,7 +5,7 @@ import pytest
 
 from htr_core.charset import Charset
 from htr_core.decode import (Lexicon, align, beam_search, best_path, ctc_log_likelihood, decode,
-                             lexicon_or_free, log_softmax)
+                             lexicon_or_free, log_softmax, word_by_word)
 
 AB = Charset("ab")  # blank 0, a 1, b 2
 
@@ -130,3 +130,22 @@ def test_lexicon_never_cuts_a_word_it_lacks_into_words_it_has():
     assert beam_search(rows, charset, lexicon=halves).text == "a b"
     # However generous the margin, the lexicon may not split the free reading's word.
     assert lexicon_or_free(rows, charset, 16, halves, 0.0, oov_margin=100.0).text == "ab"
+
+
+def test_word_by_word_rereads_only_the_words_the_lexicon_lacks():
+    charset = Charset("ab 7")  # blank 0, a 1, b 2, space 3, '7' 4
+    rows = logits([
+        [.05, .9, .02, .02, .01], [.9, .05, .02, .02, .01], [.03, .55, .4, .01, .01],  # "aa", unsure of its b
+        [.02, .02, .02, .9, .04],                                                       # space
+        [.02, .03, .9, .03, .02],                                                       # "b": a word
+        [.02, .02, .02, .9, .04], [.02, .02, .02, .04, .9],                             # space, "7"
+    ])
+    ab_words = Lexicon(["ab", "b"])
+    assert beam_search(rows, charset).text == "aa b 7"
+    decoded = word_by_word(rows, charset, 16, ab_words, 0.0, oov_margin=2.0)
+    assert decoded.text == "ab b 7"
+    assert "".join(s.char for s in decoded.char_spans) == "ab b 7"
+    assert [s.start for s in decoded.char_spans] == [0, 2, 3, 4, 5, 6]
+    assert decode(rows, charset, "wordbeamsearch", 16, ab_words, 0.0, 2.0, by_word=True).text == "ab b 7"
+    # A reading the model is sure of stays, however the lexicon would have it.
+    assert word_by_word(rows, charset, 16, ab_words, 0.0, oov_margin=0.1).text == "aa b 7"
