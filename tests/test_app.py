@@ -140,6 +140,7 @@ def test_sample_page_and_settings(app):
     app.selectbox(key="sample").set_value(next(o for o in app.selectbox(key="sample").options if "page" in o))
     app.run()
     assert not errors(app) and len(app.code[0].value.splitlines()) >= 5, options
+    assert app.selectbox(key="decoder").value is None  # each model's tuned decoder unless chosen
     app.selectbox(key="decoder").set_value("bestpath")
     app.toggle(key="spell").set_value(False)
     app.run()
