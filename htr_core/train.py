@@ -83,12 +83,14 @@ def input_width(config: TrainConfig) -> int:
 
 def epochs_trained(model_dir: Path) -> int:
     """Epochs behind a model directory's weights, counting the runs its own initial weights came
-    from (0 where it does not say)."""
+    from (0 where it does not say). Its weights are the best holdout epoch's, not the last's."""
     path = Path(model_dir) / STATE_FILE
     if not path.exists():
         return 0
     state = json.loads(path.read_text())
-    return int(state.get("epoch", 0)) + int(state.get("prior_epochs", 0))
+    best = next((entry["epoch"] for entry in state.get("history", [])
+                 if entry.get("holdout_cer") == state.get("best_cer")), state.get("epoch", 0))
+    return int(best) + int(state.get("prior_epochs", 0))
 
 
 def build_datasets(config: TrainConfig) -> tuple[Dataset, Dataset]:

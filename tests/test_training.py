@@ -123,7 +123,14 @@ def test_a_run_from_other_weights_counts_the_epochs_behind_them(tiny_model, tmp_
     target = tmp_path / "next"
     train(TrainConfig(model_dir=target, pairs_dirs=(tmp_path,), batch_size=1, epochs=1, max_steps_per_epoch=1,
                       verbose=0, init_from=source, model_overrides=TINY))
-    assert json.loads((target / "train_state.json").read_text())["prior_epochs"] == 2
+    state_file = target / "train_state.json"
+    assert json.loads(state_file.read_text())["prior_epochs"] == 2
+    assert epochs_trained(target) == 3
+    # The shipped weights are the best holdout epoch's: later, worse epochs are not behind them.
+    state = json.loads(state_file.read_text())
+    state["history"].append({**state["history"][0], "epoch": 2, "holdout_cer": state["best_cer"] + 0.1})
+    state["epoch"] = 2
+    state_file.write_text(json.dumps(state))
     assert epochs_trained(target) == 3
 
 
