@@ -47,6 +47,7 @@ SYSTEMS = {
     "htr_core word model, bestpath": ("word",),
     "htr_core word model, wordbeamsearch": ("word",),
     "htr_core line model, beamsearch": ("line",),
+    "htr_core line model, wordbeamsearch": ("line",),
     "htr_core pages, line model": ("page",),
     "htr_core pages, word model": ("page",),
     "rapidocr 3.10, det+rec": ("word", "line", "page"),
@@ -59,7 +60,7 @@ SYSTEMS = {
 DET_CROP_LIMIT = 60
 QUICK_ITEMS, QUICK_PAGES, QUICK_DET_CROPS = 15, 1, 5
 # The row each peer is compared with: for pages, the reader the pipeline uses by default.
-OURS = {"word": "htr_core word model, wordbeamsearch", "line": "htr_core line model, beamsearch",
+OURS = {"word": "htr_core word model, wordbeamsearch", "line": "htr_core line model, wordbeamsearch",
         "page": f"htr_core pages, {PipelineSettings().reader} model"}
 
 
