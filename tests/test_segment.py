@@ -117,3 +117,61 @@ def test_ink_of_a_neighbouring_line_is_painted_out():
     keep = labels == 1
     crop = _clean_crop(page, labels, Box(0, 0, 40, 40), keep)
     assert crop[7, 7] == 0 and crop[32, 7] == 255
+
+
+def _inked_columns(page: np.ndarray, row: int) -> np.ndarray:
+    return np.flatnonzero((page[row - 2:row + 3] < 128).any(axis=0))
+
+
+def test_a_stroke_joining_two_lines_is_cut_between_them():
+    text = ["the quick brown fox", "jumps over the lazy"]
+    page, truth = draw_page(text, line_gap=25)
+    page = page.copy()
+    upper_middle, lower_middle = (truth[0][1] + truth[0][3]) // 2, (truth[1][1] + truth[1][3]) // 2
+    # A descender from a letter of the first line touching a letter of the second: one connected
+    # component. (Slanted, as pen strokes are: a long straight vertical run would be a rule.)
+    lower_x = int(_inked_columns(page, lower_middle)[5])
+    upper = _inked_columns(page, upper_middle)
+    upper_x = int(upper[(upper <= lower_x - 8) & (upper >= lower_x - 30)][0])
+    cv2.line(page, (upper_x, upper_middle), (lower_x, lower_middle), 20, 3)
+    result = segment_page(page, SegmentationSettings(deskew=False))
+    check_invariants(result, page.shape)
+    assert len(result.lines) == 2
+    assert match_boxes([line.box for line in result.lines], [Box(*b) for b in truth]).matched == 2
+    # Neither line lost its joined letter to the other, nor reaches into the other's middle.
+    assert [len(line.words) for line in result.lines] == [len(t.split()) for t in text]
+    assert result.lines[0].box.y1 < lower_middle and result.lines[1].box.y0 > upper_middle
+    for line, image, x, middle in zip(result.lines, result.line_images, (upper_x, lower_x),
+                                      (upper_middle, lower_middle)):
+        assert image[middle - line.crop_box.y0, x - line.crop_box.x0] < 128
+
+
+def test_a_long_descender_stays_whole_with_its_line():
+    page, truth = draw_page(["the quick brown fox", "jumps over the lazy"], line_gap=60)
+    page = page.copy()
+    x = (truth[0][0] + truth[0][2]) // 2
+    end = truth[1][1] - 8  # reaches across the middle of the gap, short of the line below
+    cv2.line(page, (x, (truth[0][1] + truth[0][3]) // 2), (x - 12, end), 20, 3)
+    result = segment_page(page, SegmentationSettings(deskew=False))
+    assert len(result.lines) == 2
+    assert result.lines[0].box.y1 >= end
+    assert result.lines[1].box.y0 >= end
+
+
+def test_words_cut_by_a_tight_crop_are_kept():
+    page, truth = draw_page(TEXT)
+    first = truth[0]
+    cropped = page[first[1] + (first[3] - first[1]) // 3:]  # the first line loses its top third
+    result = segment_page(cropped)
+    check_invariants(result, cropped.shape)
+    assert len(result.lines) == 4
+    assert len(result.lines[0].words) == len(TEXT[0].split())
+
+
+def test_a_scanner_border_is_not_a_line():
+    page, truth = draw_page(TEXT)
+    framed = cv2.copyMakeBorder(page[8:-8, 8:-8], 8, 8, 8, 8, cv2.BORDER_CONSTANT, value=0)
+    result = segment_page(framed)
+    check_invariants(result, framed.shape)
+    assert match_boxes([line.box for line in result.lines], [Box(*b) for b in truth]).matched == 4
+    assert len(result.lines) == 4
