@@ -10,7 +10,7 @@ import json
 import xml.etree.ElementTree as ET
 from datetime import datetime, timezone
 
-from htr_core.types import Box, PageResult
+from htr_core.types import Box, LineResult, PageResult
 
 PAGE_NS = "http://schema.primaresearch.org/PAGE/gts/pagecontent/2019-07-15"
 PAGE_XSD = "http://schema.primaresearch.org/PAGE/gts/pagecontent/2019-07-15/pagecontent.xsd"
@@ -32,6 +32,13 @@ def _points(box: Box) -> str:
     return f"{box.x0},{box.y0} {box.x1},{box.y0} {box.x1},{box.y1} {box.x0},{box.y1}"
 
 
+def _outline(line: LineResult) -> str:
+    """PAGE XML points of a line: its ink outline when segmentation gave one, else its box."""
+    if len(line.polygon) >= 3:
+        return " ".join(f"{x},{y}" for x, y in line.polygon)
+    return _points(line.box)
+
+
 def _text_equiv(parent: ET.Element, tag, text: str, confidence: float | None = None) -> None:
     equiv = ET.SubElement(parent, tag("TextEquiv"))
     if confidence is not None:
@@ -40,7 +47,8 @@ def _text_equiv(parent: ET.Element, tag, text: str, confidence: float | None = N
 
 
 def to_page_xml(page: PageResult, image_filename: str = "image.png", corrected: bool = True) -> str:
-    """PAGE XML 2019-07-15: one TextRegion around all lines, TextLines with Words and TextEquiv."""
+    """PAGE XML 2019-07-15: one TextRegion around all lines, TextLines (outlined by their ink's
+    polygon when segmentation gave one) with Words and TextEquiv."""
     ET.register_namespace("", PAGE_NS)
     ET.register_namespace("xsi", XSI_NS)
 
@@ -63,7 +71,7 @@ def to_page_xml(page: PageResult, image_filename: str = "image.png", corrected: 
         ET.SubElement(region, tag("Coords"), points=_points(region_box))
         for index, line in enumerate(page.lines, start=1):
             line_el = ET.SubElement(region, tag("TextLine"), id=f"r1_l{index}")
-            ET.SubElement(line_el, tag("Coords"), points=_points(line.box))
+            ET.SubElement(line_el, tag("Coords"), points=_outline(line))
             for word_index, word in enumerate(line.words, start=1):
                 word_el = ET.SubElement(line_el, tag("Word"), id=f"r1_l{index}_w{word_index}")
                 ET.SubElement(word_el, tag("Coords"), points=_points(word.box))
@@ -75,7 +83,8 @@ def to_page_xml(page: PageResult, image_filename: str = "image.png", corrected: 
 
 
 def to_alto(page: PageResult, image_filename: str = "image.png") -> str:
-    """ALTO v4: a TextBlock of TextLines holding String (word) and SP (space) elements."""
+    """ALTO v4: a TextBlock of TextLines (with a Shape polygon when segmentation gave one) holding
+    String (word) and SP (space) elements."""
     ET.register_namespace("", ALTO_NS)
     ET.register_namespace("xsi", XSI_NS)
 
@@ -102,6 +111,10 @@ def to_alto(page: PageResult, image_filename: str = "image.png") -> str:
         block = ET.SubElement(space, tag("TextBlock"), ID="b1", **geometry(block_box))
         for index, line in enumerate(page.lines, start=1):
             line_el = ET.SubElement(block, tag("TextLine"), ID=f"b1_l{index}", **geometry(line.box))
+            if len(line.polygon) >= 3:
+                # ALTO's points are "x y x y ...", as kraken writes and reads them.
+                points = " ".join(f"{x} {y}" for x, y in line.polygon)
+                ET.SubElement(ET.SubElement(line_el, tag("Shape")), tag("Polygon"), POINTS=points)
             words = line.words or ()
             for word_index, word in enumerate(words, start=1):
                 if word_index > 1:

@@ -92,7 +92,7 @@ class Pipeline:
                 line = segmentation.lines[0]
                 kind = "word" if len(line.words) <= 1 else "line"
                 return self._read_single(segmentation.line_images[0], line.crop_box, kind, (width, height),
-                                         segmentation.to_page)
+                                         segmentation.to_page, line.polygon)
         return self._read_page(segmentation, progress)
 
     def _model_name(self) -> str:
@@ -105,14 +105,16 @@ class Pipeline:
         return self.line_recognizer or self.word_recognizer  # type: ignore[return-value]
 
     def _read_single(self, image: np.ndarray, box: Box, level: str, page_size: tuple[int, int],
-                     to_page: Callable[[Box], Box] | None = None) -> PageResult:
-        """Read ``image`` (the whole input, or its one line) as a single word or line at ``box``
-        (in the frame that ``to_page`` maps to the page; by default the page's own)."""
+                     to_page: Callable[[Box], Box] | None = None,
+                     polygon: tuple[tuple[int, int], ...] = ()) -> PageResult:
+        """Read ``image`` (the whole input, or its one line, outlined on the page by ``polygon``)
+        as a single word or line at ``box`` (in the frame that ``to_page`` maps to the page; by
+        default the page's own)."""
         recognizer = self._recognizer_for(level)
         reading, geometry = recognizer.read_with_geometry([image], decoder=self.settings.decoder)[0]
         words = words_from_spans(reading, geometry, box, recognizer, image, to_page)
         line = LineResult(to_page(box) if to_page else box, reading.text, reading.confidence,
-                          self._correct(reading.text), words)
+                          self._correct(reading.text), words, polygon)
         width, height = page_size
         return PageResult(width, height, (line,) if reading.text else (), level, recognizer.model_dir.name)
 
@@ -140,7 +142,7 @@ class Pipeline:
                 chunk, crops, recognizer.read_with_geometry(crops, len(crops), self.settings.decoder)):
             words = words_from_spans(reading, geometry, segment.crop_box, recognizer, crop, segmentation.to_page)
             results.append(LineResult(segment.box, reading.text, reading.confidence,
-                                      self._correct(reading.text), words))
+                                      self._correct(reading.text), words, segment.polygon))
         return results
 
     def _lines_from_words(self, recognizer: Recognizer, segmentation: Segmentation,
@@ -153,7 +155,7 @@ class Pipeline:
                           for box, reading in zip(segment.words, readings) if reading.text)
             text = " ".join(w.text for w in words)
             confidence = _geometric_mean([w.confidence for w in words])
-            results.append(LineResult(segment.box, text, confidence, self._correct(text), words))
+            results.append(LineResult(segment.box, text, confidence, self._correct(text), words, segment.polygon))
         return results
 
 

@@ -41,6 +41,7 @@ class LineSegment:
     words: tuple[Box, ...]
     crop_box: Box  # in the deskewed image, where crops are cut
     word_crop_boxes: tuple[Box, ...]
+    polygon: tuple[tuple[int, int], ...] = ()  # the outline of the line's ink, in the image given
 
 
 @dataclass(frozen=True)
@@ -339,6 +340,8 @@ def segment_page(grey: np.ndarray, settings: SegmentationSettings | None = None)
             words=tuple(_to_page(w, inverse, width, height) for w in word_boxes),
             crop_box=box,
             word_crop_boxes=tuple(word_boxes),
+            polygon=_points_to_page(ink_outline(keep, max(2, int(line_scale / 2))) + (box.x0, box.y0),
+                                    inverse, width, height),
         ))
         images.append(_clean_crop(deskewed, labels, box, keep))
     log.debug("segmented %d lines (skew %.2f deg, writing height %.1f px)", len(lines), skew, scale)
@@ -377,9 +380,38 @@ def _clean_crop(page: np.ndarray, labels: np.ndarray, box: Box, keep: np.ndarray
     return crop
 
 
+def ink_outline(ink: np.ndarray, step: int) -> np.ndarray:
+    """A polygon around a line's ink, (n, 2) x, y points clockwise from the top left: in each
+    ``step`` columns, the highest and the lowest ink row (kraken and PAGE XML call this the line's
+    boundary). Columns without ink (gaps between words) are bridged straight."""
+    has_ink = ink.any(axis=0)
+    tops = np.where(has_ink, ink.argmax(axis=0), ink.shape[0])
+    bottoms = np.where(has_ink, ink.shape[0] - ink[::-1].argmax(axis=0), 0)
+    starts = np.arange(0, ink.shape[1], step)
+    top = np.minimum.reduceat(tops, starts)
+    bottom = np.maximum.reduceat(bottoms, starts)
+    inked = bottom > top
+    lefts, rights = starts[inked], np.minimum(starts[inked] + step, ink.shape[1])
+    top, bottom = top[inked], bottom[inked]
+    upper = np.stack([np.stack([lefts, top], 1), np.stack([rights, top], 1)], 1).reshape(-1, 2)
+    lower = np.stack([np.stack([lefts, bottom], 1), np.stack([rights, bottom], 1)], 1).reshape(-1, 2)[::-1]
+    points = np.concatenate([upper, lower]).astype(np.int32)
+    # Drop the points a straight edge passes through (runs of columns at one height).
+    return cv2.approxPolyDP(points.reshape(-1, 1, 2), 0.5, True).reshape(-1, 2)
+
+
 def _inverse_rotation(shape: tuple[int, int], skew: float) -> np.ndarray | None:
     """The affine map from the deskewed frame back to the page (None: no rotation)."""
     return cv2.invertAffineTransform(rotation_matrix(shape, skew)) if skew else None
+
+
+def _points_to_page(points: np.ndarray, inverse: np.ndarray | None, width: int,
+                    height: int) -> tuple[tuple[int, int], ...]:
+    """Points in the deskewed frame mapped back onto the page, clipped to it."""
+    if inverse is not None:
+        points = np.rint(np.c_[points, np.ones(len(points))] @ inverse.T)
+    clipped = np.clip(points, 0, (width, height)).astype(int)
+    return tuple((int(x), int(y)) for x, y in clipped)
 
 
 def _to_page(box: Box, inverse: np.ndarray | None, width: int, height: int) -> Box:

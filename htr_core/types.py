@@ -96,15 +96,18 @@ class LineResult:
     confidence: float
     corrected: str  # after spell correction (equal to text when correction is off)
     words: tuple[WordResult, ...] = ()
+    polygon: tuple[tuple[int, int], ...] = ()  # outline of the line's ink (x, y), when segmented
 
     def to_dict(self) -> dict:
         return {"box": self.box.to_list(), "text": self.text, "confidence": float(self.confidence),
-                "corrected": self.corrected, "words": [w.to_dict() for w in self.words]}
+                "corrected": self.corrected, "words": [w.to_dict() for w in self.words],
+                "polygon": [[int(x), int(y)] for x, y in self.polygon]}
 
     @classmethod
     def from_dict(cls, data: dict) -> "LineResult":
         return cls(Box.from_list(data["box"]), data["text"], float(data["confidence"]), data["corrected"],
-                   tuple(WordResult.from_dict(w) for w in data.get("words", ())))
+                   tuple(WordResult.from_dict(w) for w in data.get("words", ())),
+                   tuple((int(x), int(y)) for x, y in data.get("polygon", ())))
 
 
 @dataclass(frozen=True)

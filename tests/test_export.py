@@ -17,7 +17,8 @@ PAGE_XSD = ROOT / ".cache" / "schemas" / "page.xsd"
 @pytest.fixture
 def page():
     words = (WordResult(Box(10, 10, 50, 40), "Helo", 0.6), WordResult(Box(60, 10, 120, 40), "world", 0.9))
-    lines = (LineResult(Box(10, 10, 120, 40), "Helo world", 0.73, "Hello world", words),
+    outline = ((10, 12), (60, 10), (120, 14), (120, 40), (10, 38))
+    lines = (LineResult(Box(10, 10, 120, 40), "Helo world", 0.73, "Hello world", words, outline),
              LineResult(Box(10, 50, 90, 80), "& more <tags>", 0.8, "& more <tags>", ()))
     return PageResult(200, 100, lines, "page", "line")
 
@@ -45,6 +46,9 @@ def test_page_xml_is_valid_against_the_schema(page):
     unicode = lines[0].find(f"{{{PAGE_NS}}}TextEquiv/{{{PAGE_NS}}}Unicode").text
     assert unicode == "Hello world"
     assert len(lines[0].findall(f"{{{PAGE_NS}}}Word")) == 2
+    # A segmented line is outlined by its polygon; one without keeps its box.
+    assert lines[0].find(f"{{{PAGE_NS}}}Coords").get("points") == "10,12 60,10 120,14 120,40 10,38"
+    assert lines[1].find(f"{{{PAGE_NS}}}Coords").get("points") == "10,50 90,50 90,80 10,80"
 
 
 def test_empty_page_xml_is_valid_too():
@@ -67,6 +71,10 @@ def test_alto_structure(page):
     first = lines[0].find(f"{{{ALTO_NS}}}String")
     assert (first.get("HPOS"), first.get("VPOS"), first.get("WIDTH"), first.get("HEIGHT")) == ("10", "10", "40", "30")
     assert len(lines[0].findall(f"{{{ALTO_NS}}}SP")) == 1
+    polygon = lines[0].find(f"{{{ALTO_NS}}}Shape/{{{ALTO_NS}}}Polygon")
+    assert polygon.get("POINTS") == "10 12 60 10 120 14 120 40 10 38"
+    assert list(lines[0])[0].tag == f"{{{ALTO_NS}}}Shape"  # ALTO wants the Shape before the Strings
+    assert lines[1].find(f"{{{ALTO_NS}}}Shape") is None
 
 
 def test_unknown_format(page):

@@ -22,6 +22,9 @@ def test_page_is_read_line_by_line_in_one_batch(fake_recognizer):
     assert recognizer.calls == [(3, 32, 512, 1)]
     tops = [line.box.y0 for line in result.lines]
     assert tops == sorted(tops)
+    for line in result.lines:  # each line is outlined by its ink's polygon, within its box
+        xs, ys = zip(*line.polygon)
+        assert line.box.x0 <= min(xs) and min(ys) >= line.box.y0 and max(ys) <= line.box.y1
 
 
 def test_words_get_boxes_inside_their_line_in_reading_order(fake_recognizer):

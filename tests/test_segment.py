@@ -23,6 +23,27 @@ def check_invariants(result, shape):
             assert 0 <= box.x0 < box.x1 <= width and 0 <= box.y0 < box.y1 <= height
         lefts = [w.x0 for w in line.words]
         assert lefts == sorted(lefts), "words must run left to right"
+        assert len(line.polygon) >= 4
+        assert all(0 <= x <= width and 0 <= y <= height for x, y in line.polygon)
+
+
+def test_line_polygons_hold_their_ink_and_not_their_neighbours():
+    page, _ = draw_page(TEXT, line_gap=25)
+    result = segment_page(page, SegmentationSettings(deskew=False))
+    masks = []
+    for line in result.lines:
+        mask = np.zeros(page.shape, np.uint8)
+        cv2.fillPoly(mask, [np.array(line.polygon, np.int32).reshape(-1, 1, 2)], 1)
+        masks.append(mask.astype(bool))
+        x0, y0 = np.min(line.polygon, axis=0)
+        x1, y1 = np.max(line.polygon, axis=0)
+        assert abs(x0 - line.box.x0) <= 1 and abs(y0 - line.box.y0) <= 1
+        assert line.box.x1 - 1 <= x1 <= line.box.x1 + 30 and abs(y1 - line.box.y1) <= 1
+    ink = page < 100
+    covered = np.logical_or.reduce(masks)
+    assert (ink & covered).sum() >= 0.99 * ink.sum()
+    for upper, lower in zip(masks, masks[1:]):
+        assert (upper & lower).sum() <= 0.02 * min(upper.sum(), lower.sum())
 
 
 def test_lines_and_words_of_a_drawn_page():
