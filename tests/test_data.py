@@ -112,6 +112,23 @@ def test_synthetic_words_and_lines():
     assert " " in lines[0][1]
 
 
+@pytest.mark.skipif(not FONTS_DIR.exists(), reason="shared fonts not present")
+def test_spaced_rendering_widens_word_gaps_more_than_letter_gaps():
+    from htr_core.data.synthetic import render_text
+    from htr_core.preprocess import true_runs
+
+    font = find_fonts(FONTS_DIR)[0]
+
+    def widest_gaps(image):
+        runs = true_runs((image < 128).any(axis=0))
+        return sorted(runs[1:, 0] - runs[:-1, 1])[-2:]  # the two word gaps of three words
+
+    tight = render_text("one two six", font, np.random.default_rng(5))
+    spaced = render_text("one two six", font, np.random.default_rng(5), tracking=0.1, word_spacing=0.6)
+    assert spaced.shape[0] == tight.shape[0] and spaced.shape[1] > tight.shape[1]
+    assert min(widest_gaps(spaced)) >= min(widest_gaps(tight)) + 10
+
+
 def test_form_fields_put_printed_context_around_the_untouched_handwriting():
     word, neighbour = draw_text("Julien"), draw_text("above")
     h, w = word.shape

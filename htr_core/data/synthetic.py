@@ -54,6 +54,7 @@ def _font(path: str, size: int) -> ImageFont.FreeTypeFont:
 
 
 COMPOUND_SHARE = 0.05  # share of synthetic word samples that are compound names
+SPACED_LINE_SHARE = 0.5  # share of synthetic lines drawn with spaced letters and wide word gaps
 
 
 class TextSampler:
@@ -96,28 +97,30 @@ class TextSampler:
         return " ".join(self.word() for _ in range(count))
 
 
-def render_text(text: str, font: Path, rng: np.random.Generator, tracking: float = 0.0) -> np.ndarray:
+def render_text(text: str, font: Path, rng: np.random.Generator, tracking: float = 0.0,
+                word_spacing: float = 0.0) -> np.ndarray:
     """Dark text on white paper as grey uint8, cropped to the ink with a small margin.
 
-    ``tracking`` adds that many font sizes of space after every character: block capitals
-    written one per box on a form look like this.
+    ``tracking`` adds that many font sizes of space after every character (block capitals
+    written one per box on a form, or a print hand's spaced letters); ``word_spacing`` adds that
+    many more after each space, since people leave wider gaps between words than fonts do.
     """
     size = int(rng.integers(28, 56))
     face = _font(str(font), size)
     stroke = int(rng.random() < 0.25)
     left, top, right, bottom = face.getbbox(text, stroke_width=stroke)
-    gap = int(tracking * size)
+    gap, word_gap = int(tracking * size), int(word_spacing * size)
     margin = size // 4
-    width = right - left + 2 * margin + gap * max(len(text) - 1, 0)
+    width = right - left + 2 * margin + gap * max(len(text) - 1, 0) + word_gap * text.count(" ")
     height = bottom - top + 2 * margin
     image = Image.new("L", (max(width, 1), max(height, 1)), 255)
     ink = int(rng.integers(0, 90))
     draw = ImageDraw.Draw(image)
-    if gap:
+    if gap or word_gap:
         x = float(margin - left)
         for char in text:
             draw.text((x, margin - top), char, font=face, fill=ink, stroke_width=stroke, stroke_fill=ink)
-            x += face.getlength(char) + gap
+            x += face.getlength(char) + gap + (word_gap if char == " " else 0)
     else:
         draw.text((margin - left, margin - top), text, font=face, fill=ink, stroke_width=stroke, stroke_fill=ink)
     return np.asarray(image, dtype=np.uint8)
@@ -157,12 +160,16 @@ class SyntheticDataset:
         rng = self.rng
         font = self.fonts[int(rng.integers(len(self.fonts)))]
         text = self.text.line() if self.line_mode else self.text.field()
-        tracking = 0.0
+        tracking = word_spacing = 0.0
         if is_capitals_only(font) or (not self.line_mode and rng.random() < 0.1):
             text = text.upper()
             # Forms: capitals spaced out, one per box.
             tracking = rng.uniform(0.2, 0.9) if rng.random() < 0.5 else 0.0
-        grey = render_text(text, font, rng, tracking)
+        elif self.line_mode and rng.random() < SPACED_LINE_SHARE:
+            # Print-like hands space their letters, and their words wider still: a reader trained
+            # on fonts' tight spacing breaks such words apart (measured on the cabuyao photos).
+            tracking, word_spacing = rng.uniform(0.0, 0.25), rng.uniform(0.2, 0.8)
+        grey = render_text(text, font, rng, tracking, word_spacing)
         if rng.random() < 0.5:
             grey = add_paper(grey, rng)
         return grey, text
