@@ -52,7 +52,10 @@ def sidebar() -> tuple[PipelineSettings, dict]:
                                  format_func=lambda v: {"auto": "decide for me", "word": "one word",
                                                         "line": "one line", "page": "a page"}[v],
                                  key="level")
-    spell = st.sidebar.toggle("Spell correction", value=True, key="spell")
+    spell = st.sidebar.toggle("Spell correction", value=True, key="spell",
+                              help="Corrects best-path and beam-search readings. Word beam search (the "
+                                   "default) corrects while decoding, against what the network saw: "
+                                   "its reading is the corrected text, the network's own the raw one.")
     with st.sidebar.expander("Segmentation"):
         deskew = st.checkbox("Straighten skewed pages", value=True)
         rules = st.checkbox("Remove ruled lines", value=True)

@@ -137,7 +137,8 @@ Files: `model.onnx` (inference, ONNX Runtime; LSTM and output weights int8), `mo
 Measured on {date.today().isoformat()} with `.venv/bin/python benchmarks/model_card.py {args.model_dir}`
 (which runs the same code as `python -m htr_core --mode validate`). CER/WER are summed over each set;
 "exact" is the share of items read exactly (word accuracy for word sets); case-insensitive scoring
-lower-cases and keeps letters, digits and spaces; "corrected" is after `autocorrect` spell correction.
+lower-cases and keeps letters, digits and spaces; "corrected" is after `autocorrect` spell correction
+for best path and beam search, while word beam search's reading is its own correction (the same).
 Names are capitals; score them case-insensitively.
 
 | set | items | decoder | CER | WER | exact | CER (case-insens.) | WER (case-insens.) | CER corrected | WER corrected |

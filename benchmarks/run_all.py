@@ -213,7 +213,8 @@ def markdown(report: dict) -> str:
         "batch 1 after a warm-up call; *× ours* divides a system's median time by ours on the same set.",
         f"rapidocr det+rec reads at most the first {report['det_crop_limit']} items of word and line sets (its",
         "detector makes it slow on many small crops); its item count is in the *items* column.",
-        "Our page readings are spell-corrected; crops are raw readings.",
+        "Our page readings are the corrected text (word beam search's reading: no spell checker runs",
+        "after it); crops are the decoder's readings.",
         "",
         f"Cold start of our inference path (import + load both models, fresh process): "
         f"{report['cold_start_s']:.2f} s.",

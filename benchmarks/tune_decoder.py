@@ -25,6 +25,7 @@ from htr_core.data.lines import SimulatedLineDataset  # noqa: E402
 from htr_core.decode import Lexicon, beam_search, decode  # noqa: E402
 from htr_core.metrics import error_rates  # noqa: E402
 from htr_core.runtime import Recognizer  # noqa: E402
+from htr_core.spell import SpellCorrector  # noqa: E402
 
 
 def main() -> None:
@@ -82,6 +83,11 @@ def main() -> None:
                                     for row in logits])
     decoder = "wordbeamsearch" if best_margin[0] < free.cer else "beamsearch"
     print(f"beamsearch: CER {free.cer:.2%}, word accuracy {word_accuracy(free):.2%}; default decoder: {decoder}")
+    # Why the pipeline runs no spell checker after word beam search: it only makes these worse.
+    corrector = SpellCorrector()
+    tuned = lexicon_texts(lexicon, weight, margin)
+    checked = error_rates(references, [corrector.correct(text) for text in tuned])
+    print(f"word beam search then autocorrect: CER {best_margin[0]:.2%} -> {checked.cer:.2%}")
     if args.write:
         path = args.model_dir / "config.json"
         config = json.loads(path.read_text())

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import math
+from dataclasses import replace
 from typing import Sequence
 
 import numpy as np
@@ -273,19 +274,23 @@ def lexicon_or_free(logits: np.ndarray, charset: Charset, beam_width: int, lexic
     word. So both searches run, and the unconstrained reading wins when the lexicon's reading is
     more than ``oov_margin`` nats less likely under the model. A lexicon reading with more words
     than the free one is refused outright: the lexicon corrects spellings, it does not get to cut
-    a name it lacks into words it has ("LEBRUN" -> "LE BRUN").
+    a name it lacks into words it has ("LEBRUN" -> "LE BRUN"). The free reading is kept as the
+    result's ``free_text``.
     """
     constrained = beam_search(logits, charset, beam_width, lexicon=lexicon, lm_weight=lm_weight)
     free = beam_search(logits, charset, beam_width)
-    if constrained.text == free.text:
-        return constrained
-    if len(constrained.text.split()) > len(free.text.split()):
-        return free
-    log_probs = log_softmax(np.asarray(logits, dtype=np.float64))
-    blank = charset.blank_index
-    likelihood = {reading.text: ctc_log_likelihood(log_probs, charset.encode(reading.text), blank)
-                  for reading in (constrained, free)}
-    return free if likelihood[constrained.text] < likelihood[free.text] - oov_margin else constrained
+    chosen = constrained
+    if constrained.text != free.text:
+        if len(constrained.text.split()) > len(free.text.split()):
+            chosen = free
+        else:
+            log_probs = log_softmax(np.asarray(logits, dtype=np.float64))
+            blank = charset.blank_index
+            likelihood = {reading.text: ctc_log_likelihood(log_probs, charset.encode(reading.text), blank)
+                          for reading in (constrained, free)}
+            if likelihood[constrained.text] < likelihood[free.text] - oov_margin:
+                chosen = free
+    return replace(chosen, free_text=free.text)
 
 
 def _lexicon_reading(logits: np.ndarray, charset: Charset, beam_width: int, lexicon: Lexicon,
@@ -315,7 +320,7 @@ def word_by_word(logits: np.ndarray, charset: Charset, beam_width: int, lexicon:
     over its own time steps: from midway through the gap before it to midway through the gap
     after. Words the lexicon has, numbers and punctuation stay as read. Over a whole line one
     unknown word (a name) would otherwise pull its neighbours off their words, and every word's
-    choice would weigh on the others'.
+    choice would weigh on the others'. The free reading is kept as the result's ``free_text``.
     """
     log_probs = log_softmax(np.asarray(logits, dtype=np.float64))
     free = beam_search(log_probs, charset, beam_width)
@@ -333,8 +338,8 @@ def word_by_word(logits: np.ndarray, charset: Charset, beam_width: int, lexicon:
         pieces.append(reading.text.strip() or text)
     text = " ".join(pieces)
     if text == free.text:
-        return free
-    return _decoded_from_text(charset.encode(text), log_probs, charset)
+        return replace(free, free_text=free.text)
+    return replace(_decoded_from_text(charset.encode(text), log_probs, charset), free_text=free.text)
 
 
 def decode(logits: np.ndarray, charset: Charset, decoder: str = "beamsearch", beam_width: int = 16,

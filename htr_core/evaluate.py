@@ -10,7 +10,7 @@ from pathlib import Path
 from htr_core.data.dataset import Dataset, FileDataset
 from htr_core.metrics import error_rates
 from htr_core.runtime import Recognizer
-from htr_core.spell import SpellCorrector
+from htr_core.spell import SpellCorrector, correct_reading
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +76,8 @@ def evaluate_decoders(
     reports = []
     for decoder in decoders:
         started = time.perf_counter()
-        raw = [recognizer.decode_logits(row, decoder).text for row in logits]
+        readings = [recognizer.decode_logits(row, decoder) for row in logits]
+        raw = [reading.text for reading in readings]
         decode_seconds = time.perf_counter() - started
         report = {
             "dataset": labelled.name,
@@ -88,7 +89,7 @@ def evaluate_decoders(
                     "case_insensitive": error_rates(references, raw, loose=True).to_dict()},
         }
         if corrector is not None:
-            corrected = [corrector.correct(text) for text in raw]
+            corrected = [correct_reading(reading, corrector) for reading in readings]
             report["corrected"] = {"strict": error_rates(references, corrected).to_dict(),
                                    "case_insensitive": error_rates(references, corrected, loose=True).to_dict()}
         report["examples"] = [{"reference": r, "raw": h} for r, h in list(zip(references, raw))[:20]]

@@ -17,7 +17,7 @@ from htr_core.decode import word_runs
 from htr_core.preprocess import CropGeometry
 from htr_core.runtime import Recognizer, default_model_dir
 from htr_core.segment import Segmentation, SegmentationSettings, segment_page
-from htr_core.spell import SpellCorrector
+from htr_core.spell import SpellCorrector, correct_reading
 from htr_core.types import Box, Decoded, LineResult, PageResult, WordResult
 from htr_core.word_boxes import ink_columns, snap_to_ink
 
@@ -72,8 +72,10 @@ class Pipeline:
             corrector = SpellCorrector()
         return Pipeline(self.line_recognizer, self.word_recognizer, corrector, settings, self.segmenter)
 
-    def _correct(self, text: str) -> str:
-        return self.corrector.correct(text) if self.corrector is not None else text
+    def _raw_and_corrected(self, reading: Decoded) -> tuple[str, str]:
+        """The network's own reading (before any lexicon), and the corrected text."""
+        raw = reading.free_text if reading.free_text is not None else reading.text
+        return raw, correct_reading(reading, self.corrector)
 
     def read(self, grey: np.ndarray, progress: Progress | None = None) -> PageResult:
         """Read a grey uint8 image of a word, a line or a whole page."""
@@ -113,8 +115,8 @@ class Pipeline:
         recognizer = self._recognizer_for(level)
         reading, geometry = recognizer.read_with_geometry([image], decoder=self.settings.decoder)[0]
         words = words_from_spans(reading, geometry, box, recognizer, image, to_page)
-        line = LineResult(to_page(box) if to_page else box, reading.text, reading.confidence,
-                          self._correct(reading.text), words, polygon)
+        raw, corrected = self._raw_and_corrected(reading)
+        line = LineResult(to_page(box) if to_page else box, raw, reading.confidence, corrected, words, polygon)
         width, height = page_size
         return PageResult(width, height, (line,) if reading.text else (), level, recognizer.model_dir.name)
 
@@ -130,7 +132,7 @@ class Pipeline:
             lines.extend(read(recognizer, segmentation, indices))
             if progress is not None:
                 progress(min(start + batch, total), total)
-        kept = tuple(line for line in lines if line.text.strip())
+        kept = tuple(line for line in lines if line.corrected.strip())
         return PageResult(segmentation.width, segmentation.height, kept, "page", recognizer.model_dir.name)
 
     def _lines_from_lines(self, recognizer: Recognizer, segmentation: Segmentation,
@@ -141,8 +143,8 @@ class Pipeline:
         for segment, crop, (reading, geometry) in zip(
                 chunk, crops, recognizer.read_with_geometry(crops, len(crops), self.settings.decoder)):
             words = words_from_spans(reading, geometry, segment.crop_box, recognizer, crop, segmentation.to_page)
-            results.append(LineResult(segment.box, reading.text, reading.confidence,
-                                      self._correct(reading.text), words, segment.polygon))
+            raw, corrected = self._raw_and_corrected(reading)
+            results.append(LineResult(segment.box, raw, reading.confidence, corrected, words, segment.polygon))
         return results
 
     def _lines_from_words(self, recognizer: Recognizer, segmentation: Segmentation,
@@ -151,11 +153,12 @@ class Pipeline:
         readings = iter(recognizer.read(crops, 32, self.settings.decoder) if crops else [])
         results = []
         for segment in (segmentation.lines[i] for i in indices):
-            words = tuple(WordResult(box, reading.text, reading.confidence)
-                          for box, reading in zip(segment.words, readings) if reading.text)
-            text = " ".join(w.text for w in words)
+            read = [(box, reading) for box, reading in zip(segment.words, readings) if reading.text]
+            words = tuple(WordResult(box, reading.text, reading.confidence) for box, reading in read)
+            raw, corrected = (" ".join(texts) for texts in
+                              zip(*(self._raw_and_corrected(reading) for _, reading in read))) if read else ("", "")
             confidence = _geometric_mean([w.confidence for w in words])
-            results.append(LineResult(segment.box, text, confidence, self._correct(text), words, segment.polygon))
+            results.append(LineResult(segment.box, raw, confidence, corrected, words, segment.polygon))
         return results
 
 

@@ -12,6 +12,8 @@ import logging
 import re
 from typing import Mapping
 
+from htr_core.types import Decoded
+
 log = logging.getLogger(__name__)
 
 _TOKEN = re.compile(r"[A-Za-z0-9]+")
@@ -60,3 +62,16 @@ class SpellCorrector:
 
     def correct(self, text: str) -> str:
         return _TOKEN.sub(lambda match: self.correct_word(match.group(0)), text)
+
+
+def correct_reading(reading: Decoded, corrector: SpellCorrector | None) -> str:
+    """A reading's corrected text.
+
+    A lexicon decoder (word beam search) has already weighed its dictionary against what the
+    network saw, so its reading is the correction: the spell checker, blind to the image, is not
+    run over it. It only made such readings worse (``benchmarks/tune_decoder.py`` prints by how
+    much), mostly by changing names and words the decoder had let through on purpose.
+    """
+    if reading.free_text is not None or corrector is None:
+        return reading.text
+    return corrector.correct(reading.text)

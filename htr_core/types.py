@@ -20,6 +20,8 @@ class Decoded:
     text: str
     confidence: float  # probability-like score of the whole reading, in [0, 1]
     char_spans: tuple[CharSpan, ...] = field(default_factory=tuple)
+    # What the network read before a lexicon decoder applied its dictionary (None: no lexicon).
+    free_text: str | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -27,7 +29,8 @@ class Decoded:
     @classmethod
     def from_dict(cls, data: dict) -> "Decoded":
         spans = tuple(CharSpan(**span) for span in data.get("char_spans", ()))
-        return cls(text=data["text"], confidence=float(data["confidence"]), char_spans=spans)
+        return cls(text=data["text"], confidence=float(data["confidence"]), char_spans=spans,
+                   free_text=data.get("free_text"))
 
 
 @dataclass(frozen=True)

@@ -67,7 +67,9 @@ def test_words_outside_the_lexicon_keep_their_free_reading():
     assert lexicon_or_free(sure, AB, 16, ab_word, 0.0, oov_margin=2.0).text == "aa"
     # Unsure between "aa" and "ab": the lexicon word is close enough and wins.
     unsure = logits([[.05, .9, .05], [.9, .05, .05], [.05, .55, .4]])
-    assert lexicon_or_free(unsure, AB, 16, ab_word, 0.0, oov_margin=2.0).text == "ab"
+    corrected = lexicon_or_free(unsure, AB, 16, ab_word, 0.0, oov_margin=2.0)
+    assert corrected.text == "ab" and corrected.free_text == "aa"  # what the network read is kept
+    assert beam_search(unsure, AB).free_text is None  # no lexicon, nothing to keep
     assert decode(unsure, AB, "wordbeamsearch", 16, ab_word, 0.0, oov_margin=0.1).text == "aa"
 
 
@@ -143,7 +145,7 @@ def test_word_by_word_rereads_only_the_words_the_lexicon_lacks():
     ab_words = Lexicon(["ab", "b"])
     assert beam_search(rows, charset).text == "aa b 7"
     decoded = word_by_word(rows, charset, 16, ab_words, 0.0, oov_margin=2.0)
-    assert decoded.text == "ab b 7"
+    assert decoded.text == "ab b 7" and decoded.free_text == "aa b 7"
     assert "".join(s.char for s in decoded.char_spans) == "ab b 7"
     assert [s.start for s in decoded.char_spans] == [0, 2, 3, 4, 5, 6]
     assert decode(rows, charset, "wordbeamsearch", 16, ab_words, 0.0, 2.0, by_word=True).text == "ab b 7"

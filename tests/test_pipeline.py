@@ -84,3 +84,24 @@ def test_a_page_of_printed_text_is_segmented_and_read(fake_recognizer):
     page, _ = draw_page(["Printed text, not handwriting.", "A second printed line here."], size=28, printed=True)
     result = Pipeline(fake_recognizer(["printed", "second"])).read(page)
     assert result.level == "page" and [line.text for line in result.lines] == ["printed", "second"]
+
+
+def test_a_lexicon_reading_is_the_correction_and_the_network_reading_the_raw_text(fake_recognizer):
+    from dataclasses import replace
+
+    page, _ = draw_page(LINES[:1])
+    recognizer = fake_recognizer(["the quikc brown fox"] * 2)
+    network_reading = recognizer.decode_logits
+
+    def lexicon_decoder(logits, decoder=None):  # a lexicon decoder's result: corrected, free text kept
+        free = network_reading(logits, "bestpath")
+        return replace(free, text=free.text.replace("quikc", "quick"), free_text=free.text)
+
+    recognizer.decode_logits = lexicon_decoder
+    # A spell checker that would change "brown": it must not run over a lexicon decoder's reading.
+    corrector = SpellCorrector(word_counts={"brows": 100, "the": 100, "fox": 100, "quick": 100})
+    line = Pipeline(recognizer, corrector=corrector, settings=PipelineSettings(level="line")).read(page).lines[0]
+    assert line.text == "the quikc brown fox" and line.corrected == "the quick brown fox"
+    recognizer.decode_logits = network_reading  # a plain reading is spell-checked
+    line = Pipeline(recognizer, corrector=corrector, settings=PipelineSettings(level="line")).read(page).lines[0]
+    assert line.text == "the quikc brown fox" and line.corrected == "the quick brows fox"
