@@ -71,10 +71,6 @@ class _Component:
     area: int
     label: int
 
-    @property
-    def centre_y(self) -> float:
-        return (self.y0 + self.y1) / 2
-
 
 def _components(ink: np.ndarray) -> tuple[list[_Component], np.ndarray]:
     count, labels, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
@@ -216,7 +212,7 @@ def separating_seams(ink: np.ndarray, peaks: list[int]) -> np.ndarray:
     return np.repeat(seams, SEAM_POOL, axis=1)[:, :width] + np.array(peaks[:-1])[:, None]
 
 
-SEAM_POOL = 4
+SEAM_POOL = 4  # columns pooled per step of a separating path
 CORE_HALF_HEIGHT = 0.2  # a line's core: its densest row, give or take this many writing heights
 MIN_CORE_PIXELS = 3  # ink pixels a component needs in a line's core to be part of that line
 INK_CROSSING_COST = 50.0  # one ink pixel crossed costs this many blank columns walked
