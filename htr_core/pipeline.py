@@ -155,8 +155,8 @@ class Pipeline:
         for segment in (segmentation.lines[i] for i in indices):
             read = [(box, reading) for box, reading in zip(segment.words, readings) if reading.text]
             words = tuple(WordResult(box, reading.text, reading.confidence) for box, reading in read)
-            raw, corrected = (" ".join(texts) for texts in
-                              zip(*(self._raw_and_corrected(reading) for _, reading in read))) if read else ("", "")
+            texts = [self._raw_and_corrected(reading) for _, reading in read]
+            raw, corrected = " ".join(r for r, _ in texts), " ".join(c for _, c in texts)
             confidence = _geometric_mean([w.confidence for w in words])
             results.append(LineResult(segment.box, raw, confidence, corrected, words, segment.polygon))
         return results
