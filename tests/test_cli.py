@@ -127,5 +127,9 @@ def test_shipped_onnx_reads_like_its_keras_weights(name, samples):
     keras_model = Recognizer(MODELS_DIR / name, prefer="keras")
     for onnx_logits, keras_logits in zip(onnx_model.logits(crops), keras_model.logits(crops)):
         assert np.abs(np.exp(log_softmax(onnx_logits)) - np.exp(log_softmax(keras_logits))).max() < 0.1
+    from htr_core.metrics import error_rates
+
     onnx_texts = [reading.text for reading in onnx_model.read(crops, decoder="bestpath")]
-    assert onnx_texts == [reading.text for reading in keras_model.read(crops, decoder="bestpath")]
+    keras_texts = [reading.text for reading in keras_model.read(crops, decoder="bestpath")]
+    # int8 weights may tip a character the network is torn about ("Pay" / "Pary"), no more.
+    assert error_rates(keras_texts, onnx_texts).cer <= 0.02
