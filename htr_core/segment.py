@@ -319,12 +319,15 @@ def segment_page(grey: np.ndarray, settings: SegmentationSettings | None = None)
     for c in components:
         members[majority[c.label]].append(c)
     inverse = _inverse_rotation(grey.shape, skew)
+    # Pixels grouped by line (one sort, not a pass over every pixel per line).
+    order = np.argsort(owner, kind="stable")
+    starts = np.searchsorted(owner[order], np.arange(line_count + 1))
     lines, images = [], []
     for index in range(line_count):
         total = line_ink_totals[index]
         if total == 0 or total < settings.min_line_ink * typical:
             continue
-        mine = owner == index
+        mine = order[starts[index]:starts[index + 1]]
         box = Box(int(xs[mine].min()), int(ys[mine].min()), int(xs[mine].max()) + 1, int(ys[mine].max()) + 1)
         keep = line_of[box.y0:box.y1, box.x0:box.x1] == index + 1
         line_scale = writing_height(members[index]) or scale
