@@ -70,11 +70,12 @@ def main() -> None:
     print("| --- | --- | --- |")
     best_margin = None
     for margin in (None, 2.0, 5.0, 10.0, 15.0, 20.0):
-        rates = error_rates(references, lexicon_texts(lexicon, weight, margin))
+        texts = lexicon_texts(lexicon, weight, margin)
+        rates = error_rates(references, texts)
         print(f"| {margin} | {rates.cer:.2%} | {word_accuracy(rates):.2%} |", flush=True)
         if best_margin is None or rates.cer < best_margin[0]:
-            best_margin = (rates.cer, margin)
-    margin = best_margin[1]
+            best_margin = (rates.cer, margin, texts)
+    margin, tuned = best_margin[1], best_margin[2]
     print(f"best: oov_margin={margin}")
 
     # The model's default decoder: word beam search where it reads these items better than the
@@ -85,7 +86,6 @@ def main() -> None:
     print(f"beamsearch: CER {free.cer:.2%}, word accuracy {word_accuracy(free):.2%}; default decoder: {decoder}")
     # Why the pipeline runs no spell checker after word beam search: it only makes these worse.
     corrector = SpellCorrector()
-    tuned = lexicon_texts(lexicon, weight, margin)
     checked = error_rates(references, [corrector.correct(text) for text in tuned])
     print(f"word beam search then autocorrect: CER {best_margin[0]:.2%} -> {checked.cer:.2%}")
     if args.write:

@@ -95,9 +95,10 @@ class WordResult:
 @dataclass(frozen=True)
 class LineResult:
     box: Box
-    text: str  # the raw reading
+    text: str  # the raw reading: what the network read, before any lexicon
     confidence: float
-    corrected: str  # after spell correction (equal to text when correction is off)
+    # The lexicon decoder's reading, or the raw one spell-checked (equal to it when that is off).
+    corrected: str
     words: tuple[WordResult, ...] = ()
     polygon: tuple[tuple[int, int], ...] = ()  # outline of the line's ink (x, y), when segmented
 
