@@ -15,6 +15,7 @@ from typing import Sequence
 import numpy as np
 
 from htr_core.charset import Charset
+from htr_core.spacing import joins, tidy_spacing
 from htr_core.types import CharSpan, Decoded
 
 
@@ -342,11 +343,42 @@ def word_by_word(logits: np.ndarray, charset: Charset, beam_width: int, lexicon:
     return replace(_decoded_from_text(charset.encode(text), log_probs, charset), free_text=free.text)
 
 
+def attach_punctuation(decoded: Decoded) -> Decoded:
+    """Drops the spaces a reading has before closing punctuation or after an opening bracket
+    (``spacing.joins``): readers trained on IAM-style tokens write "body . In"."""
+    spans = decoded.char_spans
+    if not spans or not any(span.char == " " for span in spans):
+        return decoded
+    tokens: list[list[CharSpan]] = [[]]
+    spaces: list[CharSpan] = []
+    for span in spans:
+        if span.char == " ":
+            spaces.append(span)
+            tokens.append([])
+        else:
+            tokens[-1].append(span)
+    kept = list(tokens[0])
+    for space, before, after in zip(spaces, tokens, tokens[1:]):
+        if not (before and after and joins("".join(s.char for s in before), "".join(s.char for s in after))):
+            kept.append(space)
+        kept.extend(after)
+    free_text = None if decoded.free_text is None else tidy_spacing(decoded.free_text)
+    if len(kept) == len(spans) and free_text == decoded.free_text:
+        return decoded
+    return replace(decoded, text="".join(span.char for span in kept), char_spans=tuple(kept), free_text=free_text)
+
+
 def decode(logits: np.ndarray, charset: Charset, decoder: str = "beamsearch", beam_width: int = 16,
            lexicon: Lexicon | None = None, lm_weight: float = 0.0, oov_margin: float | None = None,
            by_word: bool = False) -> Decoded:
-    """Dispatch by decoder name (the CLI's ``--decoder``). ``by_word``: word beam search decodes
-    each word of the line on its own (``word_by_word``), as line models do."""
+    """Dispatch by decoder name (the CLI's ``--decoder``), punctuation attached to its word.
+    ``by_word``: word beam search decodes each word of the line on its own (``word_by_word``),
+    as line models do."""
+    return attach_punctuation(_decode(logits, charset, decoder, beam_width, lexicon, lm_weight, oov_margin, by_word))
+
+
+def _decode(logits: np.ndarray, charset: Charset, decoder: str, beam_width: int, lexicon: Lexicon | None,
+            lm_weight: float, oov_margin: float | None, by_word: bool) -> Decoded:
     if decoder == "bestpath":
         return best_path(logits, charset)
     if decoder == "beamsearch":

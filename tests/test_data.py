@@ -16,7 +16,7 @@ from htr_core.data.lmdb_cache import LmdbDataset, build_lmdb_cache
 from htr_core.data.pairs import load_label_table, load_pairs
 from htr_core.data.synthetic import SyntheticDataset, TextSampler, find_fonts
 
-from conftest import FONTS_DIR, draw_text
+from conftest import FONTS_DIR, SHARED_DATA, draw_text
 
 
 def test_iam_words_with_writer_split(iam_fixture):
@@ -177,3 +177,31 @@ def test_batches_pad_labels_and_blank_out_unusable_items():
     assert batch.labels.shape == (2, 16)  # fixed width for every batch: 128 // 4 // 2
     assert batch.labels[0, :3].tolist() == list(charset.encode("ab")) + [0] and not batch.labels[1].any()
     assert batch.texts == ("ab", "") and not batch.images[1].any()
+
+
+def test_pasted_punctuation_sits_low_against_its_word():
+    word, comma = draw_text("word"), draw_text(",")
+    rng = np.random.default_rng(0)
+    line = paste_words([word, comma], rng, ["word", ","])
+    # Joined: at most a tenth of the word's height between them, not a word gap.
+    assert line.shape[1] <= word.shape[1] + comma.shape[1] + 0.1 * word.shape[0]
+    comma_rows = np.nonzero((line[:, word.shape[1]:] < 128).any(axis=1))[0]
+    word_rows = np.nonzero((line[:, : word.shape[1]] < 128).any(axis=1))[0]
+    assert comma_rows.mean() > word_rows.mean()  # on the baseline, not mid-line
+    apart = paste_words([word, draw_text("two")], np.random.default_rng(0), ["word", "two"])
+    assert apart.shape[1] >= word.shape[1] + draw_text("two").shape[1] + 0.25 * word.shape[0] - 1
+
+
+def test_synthetic_lines_are_labelled_as_written():
+    texts = [TextSampler(np.random.default_rng(seed)).line() for seed in range(200)]
+    assert not any(re.search(r" [,.;:!?)]", text) for text in texts)
+    assert any(re.search(r"\w[,.;:!?]", text) for text in texts)
+
+
+@pytest.mark.skipif(not (SHARED_DATA / "washington").exists(), reason="shared data not present")
+def test_washington_lines_are_labelled_as_written():
+    from htr_core.data.washington_gt import washington_pages
+
+    texts = [text for page in washington_pages(SHARED_DATA / "washington", "dev") for text in page.line_texts]
+    assert not any(re.search(r" [,.;:!?]", text) for text in texts)
+    assert sum(text.count(",") for text in texts) > 10

@@ -151,3 +151,13 @@ def test_word_by_word_rereads_only_the_words_the_lexicon_lacks():
     assert decode(rows, charset, "wordbeamsearch", 16, ab_words, 0.0, 2.0, by_word=True).text == "ab b 7"
     # A reading the model is sure of stays, however the lexicon would have it.
     assert word_by_word(rows, charset, 16, ab_words, 0.0, oov_margin=0.1).text == "aa b 7"
+
+
+def test_decoded_readings_attach_punctuation_to_their_word():
+    charset = Charset("a .")  # blank 0, 'a' 1, ' ' 2, '.' 3
+    rows = {"a": [.05, .85, .05, .05], " ": [.05, .05, .85, .05], ".": [.05, .05, .05, .85],
+            "-": [.85, .05, .05, .05]}
+    reading = decode(logits([rows[c] for c in "a- -.- -a"]), charset, "bestpath")
+    assert reading.text == "a. a"
+    assert [(s.char, s.start) for s in reading.char_spans] == [("a", 0), (".", 4), (" ", 6), ("a", 8)]
+    assert decode(logits([rows[c] for c in "a- -a"]), charset, "bestpath").text == "a a"

@@ -17,6 +17,8 @@ from typing import Sequence
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from htr_core.spacing import join_tokens
+
 log = logging.getLogger(__name__)
 
 FONT_SUFFIXES = (".ttf", ".otf", ".woff")
@@ -94,7 +96,7 @@ class TextSampler:
 
     def line(self, min_words: int = 3, max_words: int = 8) -> str:
         count = int(self.rng.integers(min_words, max_words + 1))
-        return " ".join(self.word() for _ in range(count))
+        return join_tokens(self.word() for _ in range(count))
 
 
 def render_text(text: str, font: Path, rng: np.random.Generator, tracking: float = 0.0,
@@ -111,16 +113,20 @@ def render_text(text: str, font: Path, rng: np.random.Generator, tracking: float
     left, top, right, bottom = face.getbbox(text, stroke_width=stroke)
     gap, word_gap = int(tracking * size), int(word_spacing * size)
     margin = size // 4
-    width = right - left + 2 * margin + gap * max(len(text) - 1, 0) + word_gap * text.count(" ")
+    spread = 1.1 if gap or word_gap else 1.0  # room for letters drawn up to 8% larger
+    width = int((right - left) * spread) + 2 * margin + gap * max(len(text) - 1, 0) + word_gap * text.count(" ")
     height = bottom - top + 2 * margin
     image = Image.new("L", (max(width, 1), max(height, 1)), 255)
     ink = int(rng.integers(0, 90))
     draw = ImageDraw.Draw(image)
     if gap or word_gap:
+        # Letters drawn one by one also wander a little in height and size, as a hand's do.
         x = float(margin - left)
         for char in text:
-            draw.text((x, margin - top), char, font=face, fill=ink, stroke_width=stroke, stroke_fill=ink)
-            x += face.getlength(char) + gap + (word_gap if char == " " else 0)
+            char_face = _font(str(font), max(8, int(size * rng.uniform(0.9, 1.08))))
+            y = margin - top + (size - char_face.size) * 0.8 + rng.normal(0, 0.03 * size)
+            draw.text((x, y), char, font=char_face, fill=ink, stroke_width=stroke, stroke_fill=ink)
+            x += char_face.getlength(char) + gap + (word_gap if char == " " else 0)
     else:
         draw.text((margin - left, margin - top), text, font=face, fill=ink, stroke_width=stroke, stroke_fill=ink)
     return np.asarray(image, dtype=np.uint8)

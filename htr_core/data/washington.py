@@ -10,6 +10,7 @@ import numpy as np
 
 from htr_core.data.dataset import ArrayDataset
 from htr_core.imageio import read_image
+from htr_core.spacing import join_tokens
 
 
 @dataclass(frozen=True)
@@ -68,5 +69,5 @@ def washington_line_crops(data_dir: Path, split: str, pad: int = 8) -> ArrayData
         x1 = min(max(w.bbox[2] for w in members) + pad, grey.shape[1])
         y1 = min(max(w.bbox[3] for w in members) + pad, grey.shape[0])
         images.append(grey[y0:y1, x0:x1].copy())
-        texts.append(" ".join(w.text for w in members))
+        texts.append(join_tokens(w.text for w in members))
     return ArrayDataset(images, texts)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from htr_core.data.washington import load_washington_words
+from htr_core.spacing import join_tokens
 from htr_core.types import Box
 
 
@@ -32,6 +33,6 @@ def washington_pages(data_dir: Path, split: str) -> list[PageTruth]:
                 union = union.union(box)
             line_boxes.append(union)
             word_boxes.extend(boxes)
-            texts.append(" ".join(w.text for w in members))
+            texts.append(join_tokens(w.text for w in members))
         pages.append(PageTruth(page, tuple(line_boxes), tuple(word_boxes), tuple(texts)))
     return pages
