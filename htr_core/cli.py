@@ -54,6 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="plateau: halve after 3 epochs without improvement; cosine: anneal over --epochs")
     train.add_argument("--fonts_dir", type=Path, help="handwriting fonts for synthetic samples")
     train.add_argument("--synthetic", type=int, default=0, help="synthetic samples per epoch")
+    train.add_argument("--strokes", type=int, default=0,
+                       help="samples per epoch written with a pen along single-stroke (Hershey) letters")
     train.add_argument("--form_fields", type=float, default=0.0,
                        help="share of training samples framed as form fields (printed label, rule)")
     train.add_argument("--width", type=int,
@@ -162,13 +164,13 @@ def run_train(args: argparse.Namespace, out=sys.stdout) -> int:
             washington_dir = data_dir
         else:
             pairs.append(data_dir)
-    if not (iam_dir or washington_dir or pairs or (args.fonts_dir and args.synthetic)):
-        raise CliError("--mode train needs --data_dir and/or --fonts_dir with --synthetic N")
+    if not (iam_dir or washington_dir or pairs or (args.fonts_dir and args.synthetic) or args.strokes):
+        raise CliError("--mode train needs --data_dir, --fonts_dir with --synthetic N, or --strokes N")
     config = TrainConfig(
         model_dir=_model_dir(args), name="line" if args.line_mode else "word", line_mode=args.line_mode,
         width=args.width,
         iam_dir=iam_dir, washington_dir=washington_dir, pairs_dirs=tuple(pairs), fonts_dir=args.fonts_dir,
-        synthetic_per_epoch=args.synthetic, form_fields=args.form_fields,
+        synthetic_per_epoch=args.synthetic, strokes_per_epoch=args.strokes, form_fields=args.form_fields,
         batch_size=args.batch_size, epochs=args.epochs,
         learning_rate=args.learning_rate, lr_schedule=args.lr_schedule, init_from=args.init_from,
         max_steps_per_epoch=args.max_steps_per_epoch, fast=args.fast, verbose=1 if out.isatty() else 2,

@@ -39,6 +39,7 @@ class TrainConfig:
     pairs_dirs: tuple[Path, ...] = ()
     fonts_dir: Path | None = None
     synthetic_per_epoch: int = 0
+    strokes_per_epoch: int = 0  # samples drawn along single-stroke letters (data/strokes.py)
     form_fields: float = 0.0  # share of training samples framed as form fields (printed label, rule)
     words_in_line_mode: int = 4000  # line mode: real single words mixed into each epoch
     batch_size: int = 64
@@ -99,6 +100,7 @@ def build_datasets(config: TrainConfig) -> tuple[Dataset, Dataset]:
     from htr_core.data.lines import SimulatedLineDataset
     from htr_core.data.pairs import load_pairs
     from htr_core.data.forms import FormFieldDataset
+    from htr_core.data.strokes import StrokeDataset
     from htr_core.data.synthetic import SyntheticDataset
     from htr_core.data.washington import washington_line_crops, washington_word_crops
 
@@ -133,6 +135,8 @@ def build_datasets(config: TrainConfig) -> tuple[Dataset, Dataset]:
         if config.line_mode:
             train_parts.append(SyntheticDataset(config.fonts_dir, config.synthetic_per_epoch // 3,
                                                 line_mode=False, seed=config.seed + 7))
+    if config.strokes_per_epoch:
+        train_parts.append(StrokeDataset(config.strokes_per_epoch, line_mode=config.line_mode, seed=config.seed + 11))
     if config.form_fields:
         train_parts = [FormFieldDataset(part, config.form_fields, config.seed + i)
                        for i, part in enumerate(train_parts)]

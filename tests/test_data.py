@@ -205,3 +205,27 @@ def test_washington_lines_are_labelled_as_written():
     texts = [text for page in washington_pages(SHARED_DATA / "washington", "dev") for text in page.line_texts]
     assert not any(re.search(r" [,.;:!?]", text) for text in texts)
     assert sum(text.count(",") for text in texts) > 10
+
+
+def test_stroke_faces_draw_every_character_a_line_model_reads():
+    from htr_core.data.strokes import PRINT_FONTS, SCRIPT_FONTS, has_strokes
+
+    for face in PRINT_FONTS + SCRIPT_FONTS:
+        assert has_strokes(Charset().characters, face), face
+
+
+def test_stroke_drawn_words_are_dark_ink_on_white_and_repeatable():
+    from htr_core.data.strokes import StrokeDataset, draw_strokes
+
+    image = draw_strokes("Quick brown fox", "futural", np.random.default_rng(0))
+    assert image.dtype == np.uint8 and image.max() == 255 and image.min() < 90
+    # Margins are paper: the ink stays inside the image.
+    assert (image[:2] == 255).all() and (image[-2:] == 255).all() and (image[:, :2] == 255).all()
+    wide = draw_strokes("Quick  brown  fox", "futural", np.random.default_rng(0))
+    assert wide.shape[1] > image.shape[1]
+    first, again = StrokeDataset(3, line_mode=True, seed=4), StrokeDataset(3, line_mode=True, seed=4)
+    for index in range(3):
+        (a, text_a), (b, text_b) = first[index], again[index]
+        assert text_a == text_b and np.array_equal(a, b)
+    with pytest.raises(ValueError, match="nothing to draw"):
+        draw_strokes("  ", "futural", np.random.default_rng(0))

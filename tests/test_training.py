@@ -142,3 +142,12 @@ def test_fine_tuning_keeps_the_source_models_input_width(tmp_path):
     # A line model started from word weights reads lines: its own default width.
     assert input_width(TrainConfig(model_dir=tmp_path / "new", init_from=tmp_path, line_mode=True)) == 512
     assert input_width(TrainConfig(model_dir=tmp_path / "new")) == 128
+
+
+def test_stroke_drawn_samples_are_a_training_source(tmp_path):
+    from htr_core.train import TrainConfig, build_datasets
+
+    train_set, holdout = build_datasets(TrainConfig(model_dir=tmp_path, strokes_per_epoch=5, line_mode=True))
+    assert len(train_set) == 5 and len(holdout) == 0
+    image, text = train_set[0]
+    assert image.dtype == np.uint8 and image.min() < 128 and len(text.split()) >= 3

@@ -3,7 +3,7 @@
 Text comes from a general English word list (autocorrect's, which ships with the package),
 sampled by smoothed frequency, with the casing, punctuation and digits that real notes have.
 Rendering varies font, size, stroke weight and ink; ``preprocess.augment_ink`` later adds slant,
-elastic wobble, blur and noise, and ``render_canvas_strokes`` mimics a mouse-drawn canvas.
+elastic wobble, blur and noise; ``strokes.py`` draws letters along single pen strokes instead.
 """
 
 from __future__ import annotations
