@@ -13,7 +13,7 @@ import functools
 import cv2
 import numpy as np
 
-from htr_core.data.synthetic import TextSampler, add_paper
+from htr_core.data.synthetic import GeneratedTextDataset, add_paper
 
 # Single-stroke faces that look written: sans and roman print, and script.
 PRINT_FONTS = ("futural", "futuram", "rowmans", "rowmand")
@@ -88,24 +88,15 @@ def draw_strokes(text: str, font_name: str, rng: np.random.Generator) -> np.ndar
     return image
 
 
-class StrokeDataset:
-    """``length`` random words (or lines) per pass, each drawn in a random stroke face; capitals
-    only in the print faces (script capitals are flourishes few people write)."""
-
-    def __init__(self, length: int, line_mode: bool = False, seed: int = 0):
-        self.length = length
-        self.line_mode = line_mode
-        self.rng = np.random.default_rng(seed)
-        self.text = TextSampler(self.rng)
-
-    def __len__(self) -> int:
-        return self.length
+class StrokeDataset(GeneratedTextDataset):
+    """Text drawn in a random stroke face; capitals only in the print faces (script capitals
+    are flourishes few people write)."""
 
     def __getitem__(self, index: int) -> tuple[np.ndarray, str]:
         rng = self.rng
         faces = PRINT_FONTS if rng.random() < PRINT_SHARE else SCRIPT_FONTS
         font_name = faces[int(rng.integers(len(faces)))]
-        text = self.text.line() if self.line_mode else self.text.field()
+        text = self.sample_text()
         if faces is PRINT_FONTS and rng.random() < 0.08:
             text = text.upper()
         if not has_strokes(text, font_name):

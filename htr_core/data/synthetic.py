@@ -142,8 +142,25 @@ def add_paper(grey: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return np.clip(out, 0, 255).astype(np.uint8)
 
 
-class SyntheticDataset:
-    """``length`` random words (or lines) per pass; every access draws fresh text and style."""
+class GeneratedTextDataset:
+    """``length`` random words (or lines) per pass; every access draws fresh text and style
+    (subclasses draw it)."""
+
+    def __init__(self, length: int, line_mode: bool = False, seed: int = 0):
+        self.length = length
+        self.line_mode = line_mode
+        self.rng = np.random.default_rng(seed)
+        self.text = TextSampler(self.rng)
+
+    def __len__(self) -> int:
+        return self.length
+
+    def sample_text(self) -> str:
+        return self.text.line() if self.line_mode else self.text.field()
+
+
+class SyntheticDataset(GeneratedTextDataset):
+    """Text rendered from handwriting fonts."""
 
     def __init__(
         self,
@@ -154,18 +171,12 @@ class SyntheticDataset:
         fonts: Sequence[Path] | None = None,
     ):
         self.fonts = list(fonts) if fonts is not None else find_fonts(fonts_dir)
-        self.length = length
-        self.line_mode = line_mode
-        self.rng = np.random.default_rng(seed)
-        self.text = TextSampler(self.rng)
-
-    def __len__(self) -> int:
-        return self.length
+        super().__init__(length, line_mode, seed)
 
     def __getitem__(self, index: int) -> tuple[np.ndarray, str]:
         rng = self.rng
         font = self.fonts[int(rng.integers(len(self.fonts)))]
-        text = self.text.line() if self.line_mode else self.text.field()
+        text = self.sample_text()
         tracking = word_spacing = 0.0
         if is_capitals_only(font) or (not self.line_mode and rng.random() < 0.1):
             text = text.upper()
