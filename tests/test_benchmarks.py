@@ -45,3 +45,16 @@ def test_report_tables_compare_each_system_with_ours():
     assert text.count("| 15.0 |") == 1  # tesseract's median time is 15x ours
     assert "| tesseract 5 | 0.10 | 100 | 180 |" in text  # its own process is the child's column
     assert f"| {run_all.OURS['word']} | 1.00 | 200 | none |" in text
+
+
+def test_crops_seen_at_our_input_height_keep_their_size_and_lose_fine_detail():
+    import numpy as np
+    import run_all
+
+    stripes = np.zeros((96, 300), np.uint8)
+    stripes[::2] = 255  # one-pixel stripes: detail no 32-pixel copy can hold
+    seen = run_all.seen_at_height(stripes, 32)
+    assert seen.shape == stripes.shape and seen.std() < stripes.std() / 4
+    assert run_all.seen_at_height(stripes, None) is stripes
+    short = stripes[:20]
+    assert run_all.seen_at_height(short, 32) is short  # no taller than the input: nothing to lose
