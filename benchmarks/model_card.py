@@ -108,6 +108,11 @@ def main() -> None:
                  " Italian labels, a rule, slivers of\n  neighbouring writing) with the label unchanged."
                  " That list holds the labels printed on the\n  names forms (\"NOM :\", \"PRENOM :\"), so the"
                  " names set is not blind to that part of its layout.")
+    strokes = ""
+    if training.get("strokes_per_epoch"):
+        strokes = (f"; and {training['strokes_per_epoch']} {'lines' if config.line_mode else 'words'} per epoch"
+                   " written with a\n  round pen along Hershey single-stroke letters (print and script faces,"
+                   " each letter\n  slanted, sized and shifted on its own)")
     card = f"""# {config.name} model ({kind} recognizer)
 
 A CRNN: {len(config.conv_filters)} conv blocks {list(config.conv_filters)}, {config.lstm_layers} BiLSTM layers of
@@ -122,7 +127,7 @@ Files: `model.onnx` (inference, ONNX Runtime; LSTM and output weights int8), `mo
   model selection){', simulated lines pasted from those words' if config.line_mode else ''}; George
   Washington train pages 270-279 ({'word and line crops' if config.line_mode else 'word crops'}); and
   {training.get('synthetic_per_epoch', 'n/a')} synthetic {'lines' if config.line_mode else 'words'} per
-  epoch rendered from the 45 handwriting fonts. Augmentation: slant, rotation, stroke width, elastic
+  epoch rendered from the 45 handwriting fonts{strokes}. Augmentation: slant, rotation, stroke width, elastic
   warp, blur, faded ink, paper and noise.{forms}
 - Never trained on: IAM `val` writers, Washington dev pages 300-302, names, cabuyao.
 - Epochs: {state.get('epoch')}{prior}; best holdout CER {state.get('best_cer', float('nan')):.4f} at epoch
