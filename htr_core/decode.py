@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import math
+import re
 from dataclasses import replace
 from typing import Sequence
 
@@ -301,6 +302,9 @@ def _lexicon_reading(logits: np.ndarray, charset: Charset, beam_width: int, lexi
     return beam_search(logits, charset, beam_width, lexicon=lexicon, lm_weight=lm_weight)
 
 
+_APOSTROPHE_ENDING = re.compile(r"'[^\W\d_]+")  # possessive and contraction endings: 's, 't, 're
+
+
 def _lexicon_word(log_probs: np.ndarray, free_word: str, charset: Charset, beam_width: int, lexicon: Lexicon,
                   lm_weight: float, oov_margin: float | None) -> str:
     """The lexicon's reading of one word's stretch of a line, or the free reading ``free_word``
@@ -312,6 +316,8 @@ def _lexicon_word(log_probs: np.ndarray, free_word: str, charset: Charset, beam_
         return constrained or free_word
     if len(constrained.split()) > len(free_word.split()):
         return free_word
+    if _APOSTROPHE_ENDING.findall(constrained) != _APOSTROPHE_ENDING.findall(free_word):
+        return free_word  # the word list lacks "Hogg's": its "Hogg'" would drop the ending
     blank = charset.blank_index
     constrained_likelihood = ctc_log_likelihood(log_probs, charset.encode(constrained), blank)
     if constrained_likelihood < ctc_log_likelihood(log_probs, charset.encode(free_word), blank) - oov_margin:

@@ -161,3 +161,13 @@ def test_decoded_readings_attach_punctuation_to_their_word():
     assert reading.text == "a. a"
     assert [(s.char, s.start) for s in reading.char_spans] == [("a", 0), (".", 4), (" ", 6), ("a", 8)]
     assert decode(logits([rows[c] for c in "a- -a"]), charset, "bestpath").text == "a a"
+
+
+def test_word_by_word_keeps_an_ending_the_lexicon_would_drop():
+    charset = Charset("ab's")  # blank 0, a 1, b 2, ' 3, s 4
+    rows = logits([[.04, .8, .08, .04, .04], [.04, .08, .8, .04, .04], [.04, .04, .04, .84, .04],
+                   [.04, .04, .04, .04, .84]])  # "ab's": "abs" is not a word, "ab" is
+    ab_word = Lexicon(["ab"])
+    assert beam_search(rows, charset).text == "ab's"
+    assert beam_search(rows, charset, lexicon=ab_word).text in ("ab'", "ab")  # the ending cannot be read
+    assert word_by_word(rows, charset, 16, ab_word, 0.0, oov_margin=50.0).text == "ab's"
