@@ -309,7 +309,7 @@ def _lexicon_word(log_probs: np.ndarray, free_word: str, charset: Charset, beam_
                   lm_weight: float, oov_margin: float | None) -> str:
     """The lexicon's reading of one word's stretch of a line, or the free reading ``free_word``
     where ``lexicon_or_free`` would keep it (more words, or more than ``oov_margin`` nats less
-    likely). The line's free reading stands in for a free search over the stretch: 137 of the
+    likely), or where the lexicon's drops an apostrophe ending. The line's free reading stands in for a free search over the stretch: 137 of the
     138 held-out training writers' lines read the same (same CER) in a fifth less time."""
     constrained = beam_search(log_probs, charset, beam_width, lexicon=lexicon, lm_weight=lm_weight).text.strip()
     if not constrained or oov_margin is None:
