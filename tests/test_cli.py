@@ -120,6 +120,7 @@ def test_shipped_onnx_reads_like_its_keras_weights(name, samples):
     """The int8-recurrent ONNX file the app runs reads the sample images as the Keras weights do."""
     from htr_core.decode import log_softmax
     from htr_core.imageio import read_image
+    from htr_core.metrics import error_rates
     from htr_core.runtime import Recognizer
 
     crops = [read_image(ROOT / "sample_images" / f"{sample}.png") for sample in samples]
@@ -127,8 +128,6 @@ def test_shipped_onnx_reads_like_its_keras_weights(name, samples):
     keras_model = Recognizer(MODELS_DIR / name, prefer="keras")
     for onnx_logits, keras_logits in zip(onnx_model.logits(crops), keras_model.logits(crops)):
         assert np.abs(np.exp(log_softmax(onnx_logits)) - np.exp(log_softmax(keras_logits))).max() < 0.1
-    from htr_core.metrics import error_rates
-
     onnx_texts = [reading.text for reading in onnx_model.read(crops, decoder="bestpath")]
     keras_texts = [reading.text for reading in keras_model.read(crops, decoder="bestpath")]
     # int8 weights may tip a character the network is torn about ("Pay" / "Pary"), no more.

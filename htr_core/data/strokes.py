@@ -31,12 +31,15 @@ def _font(name: str):
     return font
 
 
-def _glyph(font_name: str, char: str) -> tuple[list[np.ndarray], float]:
-    """A character's strokes (arrays of (x, y) in font units, x from its left edge, y down from
-    the baseline) and its advance width."""
+@functools.lru_cache(maxsize=None)
+def _glyph(font_name: str, char: str) -> tuple[tuple[np.ndarray, ...], float]:
+    """A character's strokes (read-only arrays of (x, y) in font units, x from its left edge, y
+    down from the baseline) and its advance width; parsed once per face and character."""
     glyph = next(iter(_font(font_name).glyphs_for_text(char)))
-    strokes = [np.array(stroke, dtype=np.float64) - (glyph.left_offset, glyph.base_line)
-               for stroke in glyph.strokes if len(stroke) > 0]
+    strokes = tuple(np.array(stroke, dtype=np.float64) - (glyph.left_offset, glyph.base_line)
+                    for stroke in glyph.strokes if len(stroke) > 0)
+    for stroke in strokes:
+        stroke.setflags(write=False)
     return strokes, float(glyph.char_width)
 
 
