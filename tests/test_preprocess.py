@@ -137,3 +137,12 @@ def test_main_text_rows_keeps_dots_accents_and_single_rows_whole():
     colon[4:8, 4:8] = 0
     colon[20:24, 4:8] = 0
     assert main_text_rows(to_ink(colon)) == (0, 30)
+
+
+def test_augmentation_writes_letters_narrower_and_wider(word_image):
+    # Hands differ in letter width: some augmented copies are squeezed, some stretched.
+    ink = crop_to_ink(to_ink(word_image))
+    aspect = ink.shape[1] / ink.shape[0]
+    ratios = [(lambda out: out.shape[1] / out.shape[0] / aspect)(augment_ink(ink, np.random.default_rng(seed)))
+              for seed in range(40)]
+    assert min(ratios) < 0.85 and max(ratios) > 1.2
