@@ -1,12 +1,15 @@
-"""Tune word beam search on the held-out *training* writers: lexicon size and word-prior weight
-(best word accuracy), then the out-of-lexicon margin (lowest CER), then whether it or the free
-beam search is the model's default decoder (lowest CER). A word model is tuned on their words,
-a line model on their lines pasted from words (decoded word by word, as the runtime does).
+"""Tune decoding on the held-out *training* writers. A line model first gets the packing below
+which a line is read again widened (``min_steps_per_char``, lowest best-path CER). Then word beam
+search: lexicon size and word-prior weight (best word accuracy), the out-of-lexicon margin
+(lowest CER), and whether it or the free beam search is the model's default decoder (lowest
+CER). A word model is tuned on their words, a line model on their lines pasted from words
+(decoded word by word, as the runtime does).
 
     .venv/bin/python benchmarks/tune_decoder.py models/word [--write]
 
 The IAM val writers are never used here. With --write the best setting goes into the model's
-config.json (lm_weight, lexicon_size, oov_margin, decoder), where the runtime reads it.
+config.json (min_steps_per_char, lm_weight, lexicon_size, oov_margin, decoder), where the
+runtime reads it.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 from htr_core.data.dataset import FileDataset  # noqa: E402
 from htr_core.data.iam import is_holdout_writer, load_iam_words  # noqa: E402
 from htr_core.data.lines import SimulatedLineDataset  # noqa: E402
-from htr_core.decode import Lexicon, beam_search, decode  # noqa: E402
+from htr_core.decode import Lexicon, beam_search, best_path, decode  # noqa: E402
 from htr_core.metrics import error_rates  # noqa: E402
 from htr_core.runtime import Recognizer  # noqa: E402
 from htr_core.spell import SpellCorrector  # noqa: E402
@@ -40,9 +43,24 @@ def main() -> None:
     by_word = recognizer.config.line_mode
     dataset = SimulatedLineDataset(held, seed=1) if by_word else FileDataset(held)
     items = [dataset[i] for i in range(len(dataset))]
-    logits = recognizer.logits([image for image, _ in items], 64)
     references = [text for _, text in items]
     print(f"{len(items)} held-out training-writer {'lines' if by_word else 'words'}")
+    packing = None
+    if by_word:
+        print("| lines read again below (steps a character) | best-path CER |")
+        print("| --- | --- |")
+        best_packing = None
+        for packing in (0.0, 2.3, 2.5, 2.7, 3.0):
+            recognizer.min_steps_per_char = packing
+            logits = recognizer.logits([image for image, _ in items], 64)
+            rates = error_rates(references, [best_path(row, recognizer.charset).text for row in logits])
+            print(f"| {packing or 'never'} | {rates.cer:.2%} |", flush=True)
+            if best_packing is None or rates.cer < best_packing[0]:
+                best_packing = (rates.cer, packing)
+        packing = best_packing[1] or None
+        print(f"best: min_steps_per_char={packing}")
+        recognizer.min_steps_per_char = packing or 0.0
+    logits = recognizer.logits([image for image, _ in items], 64)
 
     def lexicon_texts(lexicon: Lexicon, weight: float, margin: float | None) -> list[str]:
         return [decode(row, recognizer.charset, "wordbeamsearch", recognizer.beam_width, lexicon, weight, margin,
@@ -92,6 +110,8 @@ def main() -> None:
         path = args.model_dir / "config.json"
         config = json.loads(path.read_text())
         config.update(lexicon_size=size, lm_weight=weight, oov_margin=margin, decoder=decoder)
+        if by_word:
+            config.update(min_steps_per_char=packing)
         path.write_text(json.dumps(config, indent=2) + "\n")
         print(f"written to {path}")
 

@@ -44,6 +44,9 @@ class ModelConfig:
     # wordbeamsearch: keep the unconstrained reading when the lexicon's is this many nats less
     # likely (names, numbers, rare words); None: always the lexicon's
     oov_margin: float | None = None
+    # line models: a line read with fewer time steps per character than this is read again,
+    # stretched to this many (None or 0: never)
+    min_steps_per_char: float | None = None
     extra: dict = field(default_factory=dict)
 
     def to_json(self) -> str:

@@ -117,10 +117,10 @@ def fake_recognizer(tmp_path):
     from htr_core.model_config import ModelConfig
     from htr_core.runtime import Recognizer
 
-    def make(texts, line_mode=True, width=512, name="line"):
+    def make(texts, line_mode=True, width=512, name="line", **settings):
         model_dir = tmp_path / name
         model_dir.mkdir(exist_ok=True)
-        config = ModelConfig(name=name, line_mode=line_mode, width=width, decoder="bestpath")
+        config = ModelConfig(name=name, line_mode=line_mode, width=width, decoder="bestpath", **settings)
         (model_dir / "config.json").write_text(config.to_json())
         charset = Charset()
         charset.save(model_dir / "charset.txt")

@@ -2,9 +2,10 @@
 
 import numpy as np
 
-from htr_core.runtime import MAX_WIDTH_FACTOR
+from htr_core.charset import Charset
+from htr_core.runtime import MAX_RESTRETCH, MAX_WIDTH_FACTOR, steps_per_character
 
-from conftest import draw_text
+from conftest import draw_text, spelled_logits
 
 
 def ink_rows(box: np.ndarray) -> int:
@@ -40,3 +41,42 @@ def test_line_width_is_capped(fake_recognizer):
     endless = np.full((40, 40 * 200), 255, np.uint8)
     endless[10:30, ::7] = 0
     assert recognizer.prepare([endless])[0].shape[2] == MAX_WIDTH_FACTOR * 512
+
+
+def test_steps_per_character_counts_from_first_to_last_character():
+    charset = Charset()
+    # "ab" over 10 steps: a at 1-2, b at 6 -> 6 steps for 2 characters; a repeat is one character.
+    logits = spelled_logits("", 10, charset)
+    for step, char in ((1, "a"), (2, "a"), (6, "b")):
+        logits[step, :] = -10.0
+        logits[step, charset.encode(char)[0]] = 10.0
+    assert steps_per_character(logits, charset.blank_index) == 3.0
+    assert steps_per_character(spelled_logits("a", 10, charset), charset.blank_index) is None
+
+
+def test_tightly_packed_lines_are_read_again_wider(fake_recognizer):
+    # The fake model spells each reading at 2 steps a character: below 2.7, so the line is read
+    # again, widened 2.7 / ~2 times, capped at MAX_RESTRETCH.
+    recognizer = fake_recognizer(["first reading", "second reading"], min_steps_per_char=2.7)
+    line = draw_text("a line of tightly written words, long enough to need a wider batch", size=40)
+    reading, geometry = recognizer.read_with_geometry([line])[0]
+    assert reading.text == "second reading"
+    assert len(recognizer.calls) == 2 and recognizer.calls[1][2] > recognizer.calls[0][2]
+    packing = (2 * len("first reading") - 1) / len("first reading")
+    assert np.isclose(geometry.scale / recognizer.prepare([line])[1][0].scale, 2.7 / packing, rtol=0.01)
+
+
+def test_widened_lines_still_map_onto_their_crop(fake_recognizer):
+    recognizer = fake_recognizer([])
+    line = draw_text("a line of writing", size=40)
+    batch, geometry = recognizer.prepare([line], [MAX_RESTRETCH])
+    last_ink = int(np.flatnonzero((batch[0, :, :, 0] > 0.25).any(axis=0))[-1])
+    crop_last_ink = int(np.flatnonzero((line < 128).any(axis=0))[-1])
+    assert abs(geometry[0].crop_x(last_ink) - crop_last_ink) < 4
+
+
+def test_lines_read_loosely_enough_and_words_are_read_once(fake_recognizer):
+    lines = fake_recognizer(["first reading", "second reading"], min_steps_per_char=1.5)
+    assert lines.read([draw_text("a line")])[0].text == "first reading" and len(lines.calls) == 1
+    words = fake_recognizer(["word", "again"], line_mode=False, width=128, name="word", min_steps_per_char=2.7)
+    assert words.read([draw_text("word")])[0].text == "word" and len(words.calls) == 1
