@@ -1,16 +1,15 @@
 """Tune decoding on the held-out *training* writers. A line model first gets the packing below
-which a line is read again widened (``min_steps_per_char``, lowest best-path CER on their lines
-and Washington's training lines). Then word beam
-search: lexicon size and word-prior weight (best word accuracy), the out-of-lexicon margin
-(lowest CER), and whether it or the free beam search is the model's default decoder (lowest
-CER). A word model is tuned on their words, a line model on their lines pasted from words
-(decoded word by word, as the runtime does).
+which a line is read again widened (``min_steps_per_char``: lowest best-path CER on their lines
+and Washington's training lines). Then word beam search: lexicon size and word-prior weight (best
+word accuracy), the out-of-lexicon margin (lowest CER), and whether it or the free beam search is
+the model's default decoder (lowest CER). A word model is tuned on their words, a line model on
+their lines pasted from words (decoded word by word, as the runtime does).
 
     .venv/bin/python benchmarks/tune_decoder.py models/word [--write]
 
-The IAM val writers and Washington's dev pages are never used here. With --write the best setting goes into the model's
-config.json (min_steps_per_char, lm_weight, lexicon_size, oov_margin, decoder), where the
-runtime reads it.
+The IAM val writers and Washington's dev pages are never used here. With --write the best
+setting goes into the model's config.json (min_steps_per_char, lm_weight, lexicon_size,
+oov_margin, decoder), where the runtime reads it.
 """
 
 from __future__ import annotations

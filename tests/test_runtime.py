@@ -55,8 +55,8 @@ def test_steps_per_character_counts_from_first_to_last_character():
 
 
 def test_tightly_packed_lines_are_read_again_wider(fake_recognizer):
-    # The fake model spells each reading at 2 steps a character: below 2.7, so the line is read
-    # again, widened 2.7 / ~2 times, capped at MAX_RESTRETCH.
+    # The fake model spells each reading at about 2 steps a character: below 2.7, so the line is
+    # read again, widened to 2.7 steps a character.
     recognizer = fake_recognizer(["first reading", "second reading"], min_steps_per_char=2.7)
     line = draw_text("a line of tightly written words, long enough to need a wider batch", size=40)
     reading, geometry = recognizer.read_with_geometry([line])[0]
