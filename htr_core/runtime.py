@@ -111,12 +111,18 @@ class Recognizer:
     def prepare(self, crops: Sequence[np.ndarray],
                 stretches: Sequence[float] | None = None) -> tuple[np.ndarray, list[CropGeometry]]:
         """Crops -> model input batch; ``stretches`` widen each crop's ink that many times."""
+        return self._boxed(self._trimmed(crops), stretches)
+
+    def _trimmed(self, crops: Sequence[np.ndarray]) -> list[tuple[np.ndarray, int]]:
         # A word model reads one row of writing; a line model's crops come one line each.
-        trimmed = [trim_to_ink(crop, one_row=not self.config.line_mode) for crop in crops]
-        stretches = stretches or [1.0] * len(crops)
+        return [trim_to_ink(crop, one_row=not self.config.line_mode) for crop in crops]
+
+    def _boxed(self, trimmed: Sequence[tuple[np.ndarray, int]],
+               stretches: Sequence[float] | None = None) -> tuple[np.ndarray, list[CropGeometry]]:
+        stretches = stretches or [1.0] * len(trimmed)
         width = self.batch_width([(ink.shape[0], ink.shape[1] * stretch)
                                   for (ink, _), stretch in zip(trimmed, stretches)])
-        batch = np.zeros((len(crops), self.config.height, width, 1), dtype=np.float32)
+        batch = np.zeros((len(trimmed), self.config.height, width, 1), dtype=np.float32)
         geometry = []
         for row, ((ink, left), stretch) in enumerate(zip(trimmed, stretches)):
             batch[row, :, :, 0], where = place_in_box(ink, left, self.config.height, width, stretch)
@@ -156,13 +162,14 @@ class Recognizer:
 
     def logits_with_geometry(self, crops: Sequence[np.ndarray]) -> tuple[list[np.ndarray], list[CropGeometry]]:
         """One batch of crops through the model; lines read too tightly packed are read again
-        widened (``restretch``)."""
-        batch, geometry = self.prepare(crops)
+        widened (``restretch``), from the ink already trimmed."""
+        trimmed = self._trimmed(crops)
+        batch, geometry = self._boxed(trimmed)
         logits = list(self.run_model(batch))
         stretches = [self.restretch(row) for row in logits]
         again = [index for index, stretch in enumerate(stretches) if stretch > 1.0]
         if again:
-            batch, wider = self.prepare([crops[i] for i in again], [stretches[i] for i in again])
+            batch, wider = self._boxed([trimmed[i] for i in again], [stretches[i] for i in again])
             for index, row, where in zip(again, self.run_model(batch), wider):
                 logits[index], geometry[index] = row, where
         return logits, geometry
