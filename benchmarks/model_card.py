@@ -113,6 +113,10 @@ def main() -> None:
         strokes = (f"; and {training['strokes_per_epoch']} {'lines' if config.line_mode else 'words'} per epoch"
                    " written with a\n  round pen along Hershey single-stroke letters (print and script faces,"
                    " each letter\n  slanted, sized and shifted on its own)")
+    packing = ""
+    if config.line_mode and config.min_steps_per_char:
+        packing = (f"; under every decoder, a line read with fewer than\n{config.min_steps_per_char} output steps a"
+                   " character is read again widened to that packing")
     card = f"""# {config.name} model ({kind} recognizer)
 
 A CRNN: {len(config.conv_filters)} conv blocks {list(config.conv_filters)}, {config.lstm_layers} BiLSTM layers of
@@ -128,7 +132,8 @@ Files: `model.onnx` (inference, ONNX Runtime; LSTM and output weights int8), `mo
   Washington train pages 270-279 ({'word and line crops' if config.line_mode else 'word crops'}); and
   {training.get('synthetic_per_epoch', 'n/a')} synthetic {'lines' if config.line_mode else 'words'} per
   epoch rendered from the 45 handwriting fonts{strokes}. Augmentation: slant, rotation, stroke width, elastic
-  warp, blur, faded ink, paper and noise.{forms}
+  warp, blur, faded ink, paper and noise; letters squeezed or stretched to 0.7-1.4 of their width
+  since 2026-11-30 (the line model's last run had it, the word model's runs did not).{forms}
 - Never trained on: IAM `val` writers, Washington dev pages 300-302, names, cabuyao.
 - Epochs: {state.get('epoch')}{prior}; best holdout CER {state.get('best_cer', float('nan')):.4f} at epoch
   {best.get('epoch', 'n/a')}, the weights shipped here. Batch {training.get('batch_size', 'n/a')}, Adam; step size by
@@ -144,7 +149,9 @@ Measured on {date.today().isoformat()} with `.venv/bin/python benchmarks/model_c
 "exact" is the share of items read exactly (word accuracy for word sets); case-insensitive scoring
 lower-cases and keeps letters, digits and spaces; "corrected" is after `autocorrect` spell correction
 for best path and beam search, while word beam search's reading is its own correction (the same).
-Names are capitals; score them case-insensitively.
+Names are capitals; score them case-insensitively. Decoding as `config.json` sets it: word beam
+search over the {config.lexicon_size} most frequent English words, prior weight {config.lm_weight}, out-of-lexicon
+margin {config.oov_margin} nats (default decoder: {config.decoder}){packing}.
 
 | set | items | decoder | CER | WER | exact | CER (case-insens.) | WER (case-insens.) | CER corrected | WER corrected |
 | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
