@@ -43,10 +43,18 @@ def _spans_for_path(path: np.ndarray, probs: np.ndarray, blank: int, charset: Ch
     return spans
 
 
+def geometric_mean(values: Sequence[float]) -> float:
+    """The geometric mean of probability-like scores (0.0 for none): one unsure character pulls
+    a word's or a line's confidence down more than an average would."""
+    if not len(values):
+        return 0.0
+    return float(np.exp(np.mean(np.log(np.maximum(values, 1e-12)))))
+
+
 def _summarise(spans: list[CharSpan], probs: np.ndarray, blank: int) -> Decoded:
     text = "".join(s.char for s in spans)
     if spans:
-        confidence = float(np.exp(np.mean([np.log(max(s.confidence, 1e-12)) for s in spans])))
+        confidence = geometric_mean([s.confidence for s in spans])
     else:
         confidence = float(probs[:, blank].mean()) if len(probs) else 0.0
     return Decoded(text=text, confidence=confidence, char_spans=tuple(spans))
@@ -116,7 +124,8 @@ def ctc_log_likelihood(log_probs: np.ndarray, labels: Sequence[int], blank: int)
     return float(np.logaddexp(alpha[-1], alpha[-2]) if len(extended) > 1 else alpha[-1])
 
 
-def _decoded_from_text(labels: Sequence[int], log_probs: np.ndarray, charset: Charset) -> Decoded:
+def decoded_from_text(labels: Sequence[int], log_probs: np.ndarray, charset: Charset) -> Decoded:
+    """The reading of ``labels`` placed on the frames: its most likely alignment, spans and confidence."""
     probs = np.exp(log_probs)
     path = align(log_probs, labels, charset.blank_index)
     return _summarise(_spans_for_path(path, probs, charset.blank_index, charset), probs, charset.blank_index)
@@ -165,14 +174,6 @@ def _logaddexp(a: float, b: float) -> float:
     return a + math.log1p(math.exp(b - a))
 
 
-def _trailing_word(text: str) -> str:
-    end = len(text)
-    start = end
-    while start > 0 and text[start - 1].isalpha():
-        start -= 1
-    return text[start:end]
-
-
 def beam_search(
     logits: np.ndarray,
     charset: Charset,
@@ -190,19 +191,21 @@ def beam_search(
     log_probs = log_softmax(np.asarray(logits, dtype=np.float64))
     blank = charset.blank_index
     chars = charset.characters
-    letters = np.array([False] + [c.isalpha() for c in chars])
+    letters = [False] + [c.isalpha() for c in chars]
     min_log = np.log(prune)
     neg_inf = -math.inf
+    exp, log1p = math.exp, math.log1p
 
     # beams: labels -> [log P(ending in blank), log P(ending in a character)]
     beams: dict[tuple[int, ...], list[float]] = {(): [0.0, neg_inf]}
-    texts: dict[tuple[int, ...], str] = {(): ""}
+    # Each prefix's trailing run of letters (the word it is spelling), kept as prefixes grow.
+    trailing: dict[tuple[int, ...], str] = {(): ""}
     lm_cache: dict[tuple[int, ...], float] = {(): 0.0}
 
     def allowed(prefix: tuple[int, ...], label: int) -> bool:
         if lexicon is None:
             return True
-        word = _trailing_word(texts[prefix])
+        word = trailing[prefix]
         if letters[label]:
             return lexicon.is_prefix(word + chars[label - 1])
         return not word or word in lexicon  # a non-letter closes the word: it must be whole
@@ -211,7 +214,7 @@ def beam_search(
         if prefix not in lm_cache:
             parent = prefix[:-1]
             base = lm_score(parent)
-            word = _trailing_word(texts[parent])
+            word = trailing[parent]
             closes = word and not letters[prefix[-1]]
             lm_cache[prefix] = base + (lexicon.prior(word) if closes else 0.0)
         return lm_cache[prefix]
@@ -236,13 +239,17 @@ def beam_search(
                 entry[1] = _logaddexp(entry[1], p_char + step[last])
             for label in candidates:
                 extended = prefix + (label,)
-                if extended not in texts:
+                if extended not in trailing:
                     if not allowed(prefix, label):
                         continue
-                    texts[extended] = texts[prefix] + chars[label - 1]
-                grown = following.setdefault(extended, [neg_inf, neg_inf])
-                source = p_blank if label == last else total
-                grown[1] = _logaddexp(grown[1], source + step[label])
+                    trailing[extended] = trailing[prefix] + chars[label - 1] if letters[label] else ""
+                grown = following.get(extended)
+                score = (p_blank if label == last else total) + step[label]
+                if grown is None:
+                    following[extended] = [neg_inf, score]
+                else:  # _logaddexp inlined: this line runs for every beam and candidate
+                    high, low = (grown[1], score) if grown[1] >= score else (score, grown[1])
+                    grown[1] = high if low == neg_inf else high + log1p(exp(low - high))
         if len(following) > beam_width:
             # Score each entry once, then one C-level sort (cheaper than heapq with a key here).
             scored = sorted(((rank(prefix, scores), prefix) for prefix, scores in following.items()),
@@ -251,18 +258,18 @@ def beam_search(
         beams = following
 
     def finished(prefix: tuple[int, ...]) -> bool:
-        word = _trailing_word(texts[prefix])
+        word = trailing[prefix]
         return lexicon is None or not word or word in lexicon
 
     def final_rank(prefix: tuple[int, ...], scores: list[float]) -> float:
-        word = _trailing_word(texts[prefix])  # the last word is closed by the end of the line
+        word = trailing[prefix]  # the last word is closed by the end of the line
         bonus = lm_weight * lexicon.prior(word) if lexicon is not None and lm_weight and word else 0.0
         return rank(prefix, scores) + bonus
 
     ranked = sorted(beams.items(), key=lambda kv: -final_rank(*kv))
     complete = [prefix for prefix, _ in ranked if finished(prefix)]
     best = complete[0] if complete else ranked[0][0]
-    return _decoded_from_text(best, log_probs, charset)
+    return decoded_from_text(best, log_probs, charset)
 
 
 DECODERS = ("bestpath", "beamsearch", "wordbeamsearch")
@@ -333,17 +340,27 @@ def word_runs(spans: Sequence[CharSpan]) -> list[list[CharSpan]]:
     return [word for word in words if word]
 
 
+def word_steps(words: Sequence[Sequence[CharSpan]], index: int, steps: int) -> tuple[int, int]:
+    """The time steps that belong to word ``index`` of a line's ``word_runs``: from midway
+    through the gap before it to midway through the gap after (the line's ends for its first
+    and last word)."""
+    word = words[index]
+    start = 0 if index == 0 else (words[index - 1][-1].end + word[0].start) // 2
+    end = steps if index == len(words) - 1 else (word[-1].end + words[index + 1][0].start + 1) // 2
+    return start, end
+
+
 def word_by_word(logits: np.ndarray, charset: Charset, beam_width: int, lexicon: Lexicon,
                  lm_weight: float = 0.0, oov_margin: float | None = None) -> Decoded:
     """Word beam search for a line, one word at a time.
 
     The free beam search reads the line and places its word breaks; each word it read that the
-    lexicon lacks is then decoded again, lexicon-constrained, over its own time steps: from
-    midway through the gap before it to midway through the gap after. The free word stays where
-    ``lexicon_or_free`` would keep it (``_lexicon_word``). Words the lexicon has, numbers and
-    punctuation stay as read. Over a whole line one
-    unknown word (a name) would otherwise pull its neighbours off their words, and every word's
-    choice would weigh on the others'. The free reading is kept as the result's ``free_text``.
+    lexicon lacks is then decoded again, lexicon-constrained, over its own time steps
+    (``word_steps``). The free word stays where ``lexicon_or_free`` would keep it
+    (``_lexicon_word``). Words the lexicon has, numbers and punctuation stay as read. Over a
+    whole line one unknown word (a name) would otherwise pull its neighbours off their words,
+    and every word's choice would weigh on the others'. The free reading is kept as the
+    result's ``free_text``.
     """
     log_probs = log_softmax(np.asarray(logits, dtype=np.float64))
     free = beam_search(log_probs, charset, beam_width)
@@ -355,13 +372,12 @@ def word_by_word(logits: np.ndarray, charset: Charset, beam_width: int, lexicon:
         if not letters or letters in lexicon:
             pieces.append(text)
             continue
-        start = 0 if index == 0 else (words[index - 1][-1].end + word[0].start) // 2
-        end = len(log_probs) if index == len(words) - 1 else (word[-1].end + words[index + 1][0].start + 1) // 2
+        start, end = word_steps(words, index, len(log_probs))
         pieces.append(_lexicon_word(log_probs[start:end], text, charset, beam_width, lexicon, lm_weight, oov_margin))
     text = " ".join(pieces)
     if text == free.text:
         return replace(free, free_text=free.text)
-    return replace(_decoded_from_text(charset.encode(text), log_probs, charset), free_text=free.text)
+    return replace(decoded_from_text(charset.encode(text), log_probs, charset), free_text=free.text)
 
 
 def attach_punctuation(decoded: Decoded) -> Decoded:

@@ -13,13 +13,14 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from htr_core.decode import word_runs
+from htr_core.decode import geometric_mean, word_runs
 from htr_core.preprocess import CropGeometry
-from htr_core.runtime import Recognizer, default_model_dir
+from htr_core.runtime import Reading, Recognizer, default_model_dir
 from htr_core.segment import Segmentation, SegmentationSettings, segment_page
 from htr_core.spell import SpellCorrector, correct_reading
 from htr_core.types import Box, Decoded, LineResult, PageResult, WordResult
 from htr_core.word_boxes import ink_columns, snap_to_ink
+from htr_core.word_check import check_lines
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,10 @@ class PipelineSettings:
     reader: str = "line"  # read lines with the line model, or each word with the word model
     decoder: str | None = None  # None: each model's default
     spell: bool = True
+    # How much the word model's reading of each word counts when it disagrees with the line
+    # model's (``word_check``; 0: the line model alone). Applies with the models' default
+    # decoders, where it was tuned (benchmarks/tune_word_check.py).
+    word_check: float = 0.5
     segmentation: SegmentationSettings = SegmentationSettings()
 
 
@@ -113,7 +118,8 @@ class Pipeline:
         as a single word or line at ``box`` (in the frame that ``to_page`` maps to the page; by
         default the page's own)."""
         recognizer = self._recognizer_for(level)
-        reading, geometry = recognizer.read_with_geometry([image], decoder=self.settings.decoder)[0]
+        read = recognizer.read_with_geometry([image], decoder=self.settings.decoder)
+        reading, geometry = self._checked(recognizer, read, [image])[0], read[0].geometry
         words = words_from_spans(reading, geometry, box, recognizer, image, to_page)
         raw, corrected = self._raw_and_corrected(reading)
         line = LineResult(to_page(box) if to_page else box, raw, reading.confidence, corrected, words, polygon)
@@ -139,13 +145,24 @@ class Pipeline:
                           indices: Sequence[int]) -> list[LineResult]:
         crops = [segmentation.line_images[i] for i in indices]
         chunk = [segmentation.lines[i] for i in indices]
+        read = recognizer.read_with_geometry(crops, len(crops), self.settings.decoder)
         results = []
-        for segment, crop, (reading, geometry) in zip(
-                chunk, crops, recognizer.read_with_geometry(crops, len(crops), self.settings.decoder)):
+        for segment, crop, reading, geometry in zip(chunk, crops, self._checked(recognizer, read, crops),
+                                                    [r.geometry for r in read]):
             words = words_from_spans(reading, geometry, segment.crop_box, recognizer, crop, segmentation.to_page)
             raw, corrected = self._raw_and_corrected(reading)
             results.append(LineResult(segment.box, raw, reading.confidence, corrected, words, segment.polygon))
         return results
+
+    def _checked(self, recognizer: Recognizer, read: Sequence[Reading], crops: Sequence[np.ndarray]) -> list[Decoded]:
+        """The line model's readings with each word checked by the word model (``word_check``),
+        where there is a word model, a weight for it and the default decoders."""
+        word_reader = self.word_recognizer
+        if (word_reader is None or recognizer is word_reader or not recognizer.config.line_mode
+                or not self.settings.word_check or self.settings.decoder is not None):
+            return [r.decoded for r in read]
+        pieces = [word_crops(crop, word_extents(r.decoded, r.geometry, recognizer, crop)) for r, crop in zip(read, crops)]
+        return check_lines(read, pieces, recognizer, word_reader, self.settings.word_check)
 
     def _lines_from_words(self, recognizer: Recognizer, segmentation: Segmentation,
                           indices: Sequence[int]) -> list[LineResult]:
@@ -157,37 +174,42 @@ class Pipeline:
             words = tuple(WordResult(box, reading.text, reading.confidence) for box, reading in read)
             texts = [self._raw_and_corrected(reading) for _, reading in read]
             raw, corrected = " ".join(r for r, _ in texts), " ".join(c for _, c in texts)
-            confidence = _geometric_mean([w.confidence for w in words])
+            confidence = geometric_mean([w.confidence for w in words])
             results.append(LineResult(segment.box, raw, confidence, corrected, words, segment.polygon))
         return results
 
 
-def _geometric_mean(values: Sequence[float]) -> float:
-    if not values:
-        return 0.0
-    return float(np.exp(np.mean(np.log(np.maximum(values, 1e-12)))))
+def word_extents(reading: Decoded, geometry: CropGeometry, recognizer: Recognizer,
+                 crop: np.ndarray | None = None) -> list[tuple[float, float]]:
+    """Crop x from and to of each space-separated word of a reading, from its characters' CTC
+    time spans; given the ``crop`` that was read, moved onto its ink (``word_boxes.snap_to_ink``)."""
+    extents = [(recognizer.step_to_crop_x(geometry, g[0].start), recognizer.step_to_crop_x(geometry, g[-1].end))
+               for g in word_runs(reading.char_spans)]
+    if crop is not None and extents:
+        return snap_to_ink(extents, ink_columns(crop))
+    return extents
+
+
+def word_crops(crop: np.ndarray, extents: Sequence[tuple[float, float]]) -> list[np.ndarray]:
+    """The line-high crop of each word extent (at least one column wide)."""
+    width = crop.shape[1]
+    crops = []
+    for left, right in extents:
+        x0 = min(max(int(left), 0), width - 1)
+        crops.append(crop[:, x0 : max(int(np.ceil(right)), x0 + 1)])
+    return crops
 
 
 def words_from_spans(reading: Decoded, geometry: CropGeometry, box: Box, recognizer: Recognizer,
                      crop: np.ndarray | None = None,
                      to_page: Callable[[Box], Box] | None = None) -> tuple[WordResult, ...]:
-    """Word boxes from the CTC time spans of a reading of the crop at ``box``.
-
-    Each space-separated run of characters spans from its first character's first step to its
-    last character's last step; given the ``crop`` that was read, the boxes are then moved onto
-    its ink (``word_boxes.snap_to_ink``). ``to_page`` maps boxes from the crop's frame (a
-    deskewed page) back to the page.
-    """
-    groups = word_runs(reading.char_spans)
-    extents = [(recognizer.step_to_crop_x(geometry, g[0].start), recognizer.step_to_crop_x(geometry, g[-1].end))
-               for g in groups]
-    if crop is not None and extents:
-        extents = snap_to_ink(extents, ink_columns(crop))
+    """Word boxes from the CTC time spans of a reading of the crop at ``box`` (``word_extents``).
+    ``to_page`` maps boxes from the crop's frame (a deskewed page) back to the page."""
     words = []
-    for spans, (left, right) in zip(groups, extents):
+    for spans, (left, right) in zip(word_runs(reading.char_spans), word_extents(reading, geometry, recognizer, crop)):
         x0 = min(max(box.x0 + int(left), box.x0), box.x1 - 1)
         x1 = min(max(box.x0 + int(np.ceil(right)), x0 + 1), box.x1)
         word_box = Box(x0, box.y0, x1, box.y1)
         words.append(WordResult(to_page(word_box) if to_page else word_box, "".join(s.char for s in spans),
-                                _geometric_mean([s.confidence for s in spans])))
+                                geometric_mean([s.confidence for s in spans])))
     return tuple(words)

@@ -117,7 +117,7 @@ def fake_recognizer(tmp_path):
     from htr_core.model_config import ModelConfig
     from htr_core.runtime import Recognizer
 
-    def make(texts, line_mode=True, width=512, name="line", **settings):
+    def make(texts, line_mode=True, width=512, name="line", lexicon=None, **settings):
         model_dir = tmp_path / name
         model_dir.mkdir(exist_ok=True)
         config = ModelConfig(name=name, line_mode=line_mode, width=width, decoder="bestpath", **settings)
@@ -133,7 +133,7 @@ def fake_recognizer(tmp_path):
             out = [spelled_logits(queue.pop(0) if queue else "", steps, charset) for _ in range(len(batch))]
             return np.stack(out)
 
-        recognizer = Recognizer(model_dir, backend=backend)
+        recognizer = Recognizer(model_dir, backend=backend, lexicon=lexicon)
         recognizer.calls = calls
         return recognizer
 

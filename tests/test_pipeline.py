@@ -37,6 +37,20 @@ def test_words_get_boxes_inside_their_line_in_reading_order(fake_recognizer):
     assert [w.box.x0 for w in line.words] == sorted(w.box.x0 for w in line.words)
 
 
+def test_the_word_model_checks_each_word_of_a_line_reading(fake_recognizer):
+    page, _ = draw_page(LINES[:1])
+    line_model = fake_recognizer(["a bb ccc"] * 3)
+    word_model = fake_recognizer(["a", "bb", "ccc"], line_mode=False, width=128, name="word")
+    line = Pipeline(line_model, word_model, settings=PipelineSettings(level="line")).read(page).lines[0]
+    assert sum(shape[0] for shape in word_model.calls) == 3  # one crop a word, in one batch
+    assert [w.text for w in line.words] == ["a", "bb", "ccc"]
+    # Without a weight for it, or with a decoder other than the models' defaults, it is not asked.
+    for settings in (PipelineSettings(level="line", word_check=0.0), PipelineSettings(level="line", decoder="beamsearch")):
+        word_model.calls.clear()
+        Pipeline(line_model, word_model, settings=settings).read(page)
+        assert word_model.calls == []
+
+
 def test_auto_level_reads_a_single_word_with_the_word_model(fake_recognizer):
     word_model = fake_recognizer(["hello"], line_mode=False, width=128, name="word")
     line_model = fake_recognizer(["never used"])
