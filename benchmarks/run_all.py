@@ -48,6 +48,8 @@ SYSTEMS = {
     "htr_core word model, wordbeamsearch": ("word",),
     "htr_core line model, beamsearch": ("line",),
     "htr_core line model, wordbeamsearch": ("line",),
+    # What the pipeline reads a line as: the line model's reading, each word checked by the word model.
+    "htr_core line model, word-checked": ("line",),
     "htr_core pages, line model": ("page",),
     "htr_core pages, word model": ("page",),
     "rapidocr 3.10, det+rec": ("word", "line", "page"),
@@ -66,7 +68,7 @@ SYSTEMS = {
 DET_CROP_LIMIT = 60
 QUICK_ITEMS, QUICK_PAGES, QUICK_DET_CROPS = 15, 1, 5
 # The row each peer is compared with: for pages, the reader the pipeline uses by default.
-OURS = {"word": "htr_core word model, wordbeamsearch", "line": "htr_core line model, wordbeamsearch",
+OURS = {"word": "htr_core word model, wordbeamsearch", "line": "htr_core line model, word-checked",
         "page": f"htr_core pages, {PipelineSettings().reader} model"}
 
 
@@ -116,6 +118,9 @@ def make_reader(system: str, kind: str):
             reader = "word" if "word model" in system else "line"
             pipeline = Pipeline.from_model_dir(settings=PipelineSettings(level="page", reader=reader))
             return lambda grey: " ".join(pipeline.read(grey).corrected_text.split("\n"))
+        if system.endswith("word-checked"):
+            pipeline = Pipeline.from_model_dir(settings=PipelineSettings(level="line"))
+            return lambda grey: pipeline.read(grey).corrected_text
         line = "line model" in system
         decoder = system.rsplit(", ", 1)[1]
         recognizer = Recognizer(default_model_dir(line), decoder=decoder)

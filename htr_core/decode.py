@@ -189,6 +189,15 @@ def beam_search(
     that many times each completed word's log-frequency to a beam's score.
     """
     log_probs = log_softmax(np.asarray(logits, dtype=np.float64))
+    return decoded_from_text(beam_search_labels(log_probs, charset, beam_width, lexicon, lm_weight, prune),
+                             log_probs, charset)
+
+
+def beam_search_labels(log_probs: np.ndarray, charset: Charset, beam_width: int = 16,
+                       lexicon: Lexicon | None = None, lm_weight: float = 0.0,
+                       prune: float = 1e-3) -> tuple[int, ...]:
+    """``beam_search``'s best label sequence from log-probabilities, without placing it on the
+    frames (for callers that only need the text)."""
     blank = charset.blank_index
     chars = charset.characters
     letters = [False] + [c.isalpha() for c in chars]
@@ -268,8 +277,7 @@ def beam_search(
 
     ranked = sorted(beams.items(), key=lambda kv: -final_rank(*kv))
     complete = [prefix for prefix, _ in ranked if finished(prefix)]
-    best = complete[0] if complete else ranked[0][0]
-    return decoded_from_text(best, log_probs, charset)
+    return complete[0] if complete else ranked[0][0]
 
 
 DECODERS = ("bestpath", "beamsearch", "wordbeamsearch")

@@ -26,7 +26,6 @@ PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 MODELS_DIR = PACKAGE_ROOT / "models"
 MAX_WIDTH_FACTOR = 4  # a line model's input grows to at most 4x its trained width
 MAX_RESTRETCH = 1.6  # a line read again is widened at most this much: beyond, its reading is noise
-MIN_WORD_STEPS = 8  # a word model's batch is never narrower than this many time steps
 
 
 def steps_per_character(logits: np.ndarray, blank: int) -> float | None:
@@ -141,24 +140,21 @@ class Recognizer:
         return batch, geometry
 
     def batch_width(self, ink_shapes: Sequence[tuple[int, float]]) -> int:
-        """Wide enough for the batch's widest crop at full height, plus two blank time steps.
+        """The model's width, or for a line model wider, so that long lines keep their full height.
 
-        A line model's batch may grow past its trained width: squeezing a long line to it shrinks
-        its letters (measured: cabuyao lines are ~1.3x too long), and the network takes any width,
-        so up to ``MAX_WIDTH_FACTOR`` times. A word model's batch stays within its trained width
-        and shrinks to its words: the columns past them are blank, and reading them cost time
-        without changing what was read (held-out training writers' words at 256 columns against
-        the batch's own width: best path 20.33% CER both, word beam search 15.38% and 15.35%, in
-        two thirds of the model time).
+        Squeezing a long line to the trained width shrinks its letters (measured: cabuyao lines
+        are ~1.3x too long); the network takes any width, so the batch grows to fit its widest
+        line at full height, plus two blank time steps, up to ``MAX_WIDTH_FACTOR`` times. A word
+        model keeps its trained width even for short words: with fewer blank columns after the
+        word it read worse (measured 2026-11-30, held-out training writers' words one at a time,
+        best path: 256 columns 20.27% CER, the word's own width plus 8 columns 21.84%).
         """
         config = self.config
-        if not ink_shapes:
+        if not config.line_mode or not ink_shapes:
             return config.width
         needed = max(math.ceil(w * config.height / max(h, 1)) for h, w in ink_shapes) + 2 * config.downsample
         needed = -(-needed // config.downsample) * config.downsample
-        if config.line_mode:
-            return int(min(max(config.width, needed), MAX_WIDTH_FACTOR * config.width))
-        return int(min(max(needed, MIN_WORD_STEPS * config.downsample), config.width))
+        return int(min(max(config.width, needed), MAX_WIDTH_FACTOR * config.width))
 
     def run_model(self, batch: np.ndarray) -> np.ndarray:
         """(batch, height, width, 1) float32 -> (batch, steps, classes) logits."""
@@ -180,9 +176,7 @@ class Recognizer:
     def logits_with_geometry(self, crops: Sequence[np.ndarray]) -> tuple[list[np.ndarray], list[CropGeometry]]:
         """One batch of crops through the model; lines read too tightly packed are read again
         widened (``restretch``), from the ink already trimmed."""
-        return self._run_trimmed(self._trimmed(crops))
-
-    def _run_trimmed(self, trimmed: Sequence[tuple[np.ndarray, int]]) -> tuple[list[np.ndarray], list[CropGeometry]]:
+        trimmed = self._trimmed(crops)
         batch, geometry = self._boxed(trimmed)
         logits = list(self.run_model(batch))
         stretches = [self.restretch(row) for row in logits]
@@ -194,14 +188,9 @@ class Recognizer:
         return logits, geometry
 
     def logits(self, crops: Sequence[np.ndarray], batch_size: int = 16) -> list[np.ndarray]:
-        """Logits of many crops, in their order; batched by width, so that few columns are padding."""
-        trimmed = self._trimmed(crops)
-        order = sorted(range(len(trimmed)), key=lambda i: trimmed[i][0].shape[1] / max(trimmed[i][0].shape[0], 1))
-        out: list[np.ndarray] = [np.empty(0)] * len(crops)
-        for start in range(0, len(order), batch_size):
-            chunk = order[start : start + batch_size]
-            for index, row in zip(chunk, self._run_trimmed([trimmed[i] for i in chunk])[0]):
-                out[index] = row
+        out: list[np.ndarray] = []
+        for start in range(0, len(crops), batch_size):
+            out.extend(self.logits_with_geometry(crops[start : start + batch_size])[0])
         return out
 
     def step_to_crop_x(self, geometry: CropGeometry, step: float) -> float:

@@ -5,7 +5,7 @@ likelier stays.
 The two models learnt apart (whole lines against single word crops) and misread different
 words, so their joint likelihood settles many disagreements: on held-out training writers'
 lines (pasted three ways) and Washington's training lines the line model alone reads 9.65% CER,
-with the word model's check at weight 0.5 8.66% (``benchmarks/tune_word_check.py``, which picks
+with the word model's check at weight 0.5 8.59% (``benchmarks/tune_word_check.py``, which picks
 the weight).
 
 A word is scored under the line model over its own time steps (``decode.word_steps``) and under
@@ -24,7 +24,7 @@ from typing import Sequence
 import numpy as np
 
 from htr_core.charset import Charset
-from htr_core.decode import (beam_search, best_path, ctc_log_likelihood, decoded_from_text, log_softmax,
+from htr_core.decode import (beam_search_labels, best_path, ctc_log_likelihood, decoded_from_text, log_softmax,
                              word_runs, word_steps)
 from htr_core.runtime import Reading, Recognizer
 from htr_core.types import Decoded
@@ -51,11 +51,11 @@ def checked_word(own: str, line_frames: np.ndarray, line_charset: Charset, word_
     together find likelier."""
     if best_path(word_logits, word_reader.charset).text == own:
         return own
-    other = beam_search(word_logits, word_reader.charset, word_reader.beam_width, word_reader.lexicon,
-                        word_reader.lm_weight).text
+    word_frames = log_softmax(np.asarray(word_logits, dtype=np.float64))
+    other = word_reader.charset.decode(beam_search_labels(word_frames, word_reader.charset, word_reader.beam_width,
+                                                          word_reader.lexicon, word_reader.lm_weight))
     if not other or other == own:
         return own
-    word_frames = log_softmax(np.asarray(word_logits, dtype=np.float64))
 
     def joint(word: str) -> float:
         return (word_log_likelihood(line_frames, word, line_charset)

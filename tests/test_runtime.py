@@ -1,11 +1,9 @@
-"""The recognizer's input batches: as wide as their words (up to the word model's width), wide enough
-for long lines."""
+"""The recognizer's input batches: fixed width for words, wide enough for long lines."""
 
 import numpy as np
 
 from htr_core.charset import Charset
-from htr_core.decode import best_path
-from htr_core.runtime import MAX_RESTRETCH, MAX_WIDTH_FACTOR, MIN_WORD_STEPS, steps_per_character
+from htr_core.runtime import MAX_RESTRETCH, MAX_WIDTH_FACTOR, steps_per_character
 
 from conftest import draw_text, spelled_logits
 
@@ -29,34 +27,12 @@ def test_long_lines_keep_their_full_height(fake_recognizer):
     assert recognizer.read_with_geometry([long_line])[0].decoded.text == "a long line"
 
 
-def test_short_lines_use_the_trained_width_and_long_words_the_word_models(fake_recognizer):
+def test_short_lines_and_words_use_the_trained_width(fake_recognizer):
     line_model = fake_recognizer([], name="line")
     assert line_model.prepare([draw_text("short line")])[0].shape[2] == 512
     word_model = fake_recognizer([], line_mode=False, width=128, name="word")
     batch = word_model.prepare([draw_text("a very long crop given to the word model")])[0]
     assert batch.shape[2] == 128
-
-
-def test_a_batch_of_short_words_is_only_as_wide_as_they_are(fake_recognizer):
-    word_model = fake_recognizer([], line_mode=False, width=256, name="word")
-    batch = word_model.prepare([draw_text("at"), draw_text("on")])[0]
-    assert batch.shape[2] < 256 and batch.shape[2] % 4 == 0
-    assert (batch[:, :, -8:, 0] == 0).all()  # two blank time steps after the widest word
-    wide = word_model.prepare([draw_text("at"), draw_text("somewhat")])[0]
-    assert batch.shape[2] < wide.shape[2] <= 256
-    assert word_model.prepare([draw_text("l")])[0].shape[2] == MIN_WORD_STEPS * 4  # never narrower
-
-
-def test_many_crops_are_batched_by_width_and_returned_in_their_order(fake_recognizer):
-    word_model = fake_recognizer([], line_mode=False, width=256, name="word")
-    # The model call spells each row by how wide its ink is: "w" for wide, "n" for narrow.
-    charset = word_model.charset
-    word_model._run = lambda batch: np.stack([
-        spelled_logits("w" if (row > 0.25).any(axis=0).sum() > 60 else "n", batch.shape[2] // 4, charset)
-        for row in batch[..., 0]])
-    texts = ["wide words" if i % 2 else "a" for i in range(9)]
-    readings = [best_path(row, charset).text for row in word_model.logits([draw_text(t) for t in texts], 4)]
-    assert readings == ["w" if t == "wide words" else "n" for t in texts]
 
 
 def test_line_width_is_capped(fake_recognizer):
