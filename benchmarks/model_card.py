@@ -117,6 +117,10 @@ def main() -> None:
     if config.line_mode and config.min_steps_per_char:
         packing = (f"; under every decoder, a line read with fewer than\n{config.min_steps_per_char} output steps a"
                    " character is read again widened to that packing")
+    checked = ""
+    if config.line_mode:
+        checked = ("\nThese rows are the line model alone: the pipeline (app, CLI, API) also has the word model check\n"
+                   "each word it reads (`htr_core/word_check.py`); docs/BENCHMARKS.md has lines read that way.")
     card = f"""# {config.name} model ({kind} recognizer)
 
 A CRNN: {len(config.conv_filters)} conv blocks {list(config.conv_filters)}, {config.lstm_layers} BiLSTM layers of
@@ -151,7 +155,7 @@ lower-cases and keeps letters, digits and spaces; "corrected" is after `autocorr
 for best path and beam search, while word beam search's reading is its own correction (the same).
 Names are capitals; score them case-insensitively. Decoding as `config.json` sets it: word beam
 search over the {config.lexicon_size} most frequent English words, prior weight {config.lm_weight}, out-of-lexicon
-margin {config.oov_margin} nats (default decoder: {config.decoder}){packing}.
+margin {config.oov_margin} nats (default decoder: {config.decoder}){packing}.{checked}
 
 | set | items | decoder | CER | WER | exact | CER (case-insens.) | WER (case-insens.) | CER corrected | WER corrected |
 | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |

@@ -8,6 +8,7 @@ time steps each character covers (which later map back to x positions in the ima
 from __future__ import annotations
 
 import bisect
+import functools
 import math
 import re
 from dataclasses import replace
@@ -157,12 +158,18 @@ class Lexicon:
 
     @classmethod
     def english(cls, size: int = 50000) -> "Lexicon":
-        """The most frequent words of autocorrect's English list (ships with the package)."""
-        from htr_core.spell import english_word_counts
+        """The most frequent words of autocorrect's English list (ships with the package); one
+        shared instance a size, so the line and the word model hold a single copy."""
+        return _english_lexicon(size)
 
-        counts = english_word_counts()
-        top = sorted(counts, key=lambda w: -counts[w])[:size]
-        return cls({w: counts[w] for w in top})
+
+@functools.lru_cache(maxsize=4)
+def _english_lexicon(size: int) -> Lexicon:
+    from htr_core.spell import english_word_counts
+
+    counts = english_word_counts()
+    top = sorted(counts, key=lambda w: -counts[w])[:size]
+    return Lexicon({w: counts[w] for w in top})
 
 
 def _logaddexp(a: float, b: float) -> float:
