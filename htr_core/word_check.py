@@ -12,8 +12,8 @@ A word is scored under the line model over its own time steps (``decode.word_ste
 the word model over its crop: log P_line(word) + weight * log P_word(word), each summed over
 every CTC alignment. The word model offers one alternative, its nearest lexicon word (word beam
 search with its own lexicon and word prior), and only where its best path reads the word
-otherwise: the lexicon search is the costly part. A word the lexicon lacks stays as the line
-model's decoder read it, having already been weighed there against its lexicon.
+otherwise: the lexicon search is the costly part. It never offers a word its lexicon lacks: the
+line model's decoder has already weighed its free reading against the lexicon.
 """
 
 from __future__ import annotations
