@@ -137,7 +137,7 @@ Files: `model.onnx` (inference, ONNX Runtime; LSTM and output weights int8), `mo
   {training.get('synthetic_per_epoch', 'n/a')} synthetic {'lines' if config.line_mode else 'words'} per
   epoch rendered from the 45 handwriting fonts{strokes}. Augmentation: slant, rotation, stroke width, elastic
   warp, blur, faded ink, paper and noise; letters squeezed or stretched to 0.7-1.4 of their width
-  since 2026-11-30 (the line model's last run had it, the word model's runs did not).{forms}
+  since 2026-11-30 (both models' last runs had it).{forms}
 - Never trained on: IAM `val` writers, Washington dev pages 300-302, names, cabuyao.
 - Epochs: {state.get('epoch')}{prior}; best holdout CER {state.get('best_cer', float('nan')):.4f} at epoch
   {best.get('epoch', 'n/a')}, the weights shipped here. Batch {training.get('batch_size', 'n/a')}, Adam; step size by
