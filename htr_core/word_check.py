@@ -5,7 +5,7 @@ likelier stays.
 The two models learnt apart (whole lines against single word crops) and misread different
 words, so their joint likelihood settles many disagreements: on held-out training writers'
 lines (pasted three ways) and Washington's training lines the line model alone reads 9.65% CER,
-with the word model's check at weight 0.5 8.59% (``benchmarks/tune_word_check.py``, which picks
+with the word model's check at weight 0.5 8.50% (``benchmarks/tune_word_check.py``, which picks
 the weight).
 
 A word is scored under the line model over its own time steps (``decode.word_steps``) and under
