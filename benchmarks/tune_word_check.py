@@ -23,7 +23,7 @@ from htr_core.data.iam import is_holdout_writer, load_iam_words  # noqa: E402
 from htr_core.data.lines import SimulatedLineDataset  # noqa: E402
 from htr_core.data.washington import washington_line_crops  # noqa: E402
 from htr_core.metrics import error_rates  # noqa: E402
-from htr_core.pipeline import word_crops, word_extents  # noqa: E402
+from htr_core.pipeline import word_crops  # noqa: E402
 from htr_core.runtime import Recognizer  # noqa: E402
 from htr_core.word_check import check_lines  # noqa: E402
 
@@ -54,7 +54,7 @@ def main() -> None:
     for name, items in sets.items():
         images = [image for image, _ in items]
         read = line.read_with_geometry(images, 64)
-        pieces = [word_crops(image, word_extents(r.decoded, r.geometry, line, image)) for r, image in zip(read, images)]
+        pieces = [word_crops(reading, line, image) for reading, image in zip(read, images)]
         prepared[name] = (read, pieces, [text for _, text in items])
         print(f"{name}: {len(items)}, {sum(map(len, pieces))} words")
 

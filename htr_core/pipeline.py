@@ -161,7 +161,7 @@ class Pipeline:
         if (word_reader is None or recognizer is word_reader or not recognizer.config.line_mode
                 or not self.settings.word_check or self.settings.decoder is not None):
             return [r.decoded for r in read]
-        pieces = [word_crops(crop, word_extents(r.decoded, r.geometry, recognizer, crop)) for r, crop in zip(read, crops)]
+        pieces = [word_crops(reading, recognizer, crop) for reading, crop in zip(read, crops)]
         return check_lines(read, pieces, recognizer, word_reader, self.settings.word_check)
 
     def _lines_from_words(self, recognizer: Recognizer, segmentation: Segmentation,
@@ -179,37 +179,34 @@ class Pipeline:
         return results
 
 
-def word_extents(reading: Decoded, geometry: CropGeometry, recognizer: Recognizer,
-                 crop: np.ndarray | None = None) -> list[tuple[float, float]]:
-    """Crop x from and to of each space-separated word of a reading, from its characters' CTC
-    time spans; given the ``crop`` that was read, moved onto its ink (``word_boxes.snap_to_ink``)."""
-    extents = [(recognizer.step_to_crop_x(geometry, g[0].start), recognizer.step_to_crop_x(geometry, g[-1].end))
-               for g in word_runs(reading.char_spans)]
-    if crop is not None and extents:
-        return snap_to_ink(extents, ink_columns(crop))
-    return extents
-
-
-def word_crops(crop: np.ndarray, extents: Sequence[tuple[float, float]]) -> list[np.ndarray]:
-    """The line-high crop of each word extent (at least one column wide)."""
-    width = crop.shape[1]
-    crops = []
-    for left, right in extents:
-        x0 = min(max(int(left), 0), width - 1)
-        crops.append(crop[:, x0 : max(int(np.ceil(right)), x0 + 1)])
-    return crops
-
-
 def words_from_spans(reading: Decoded, geometry: CropGeometry, box: Box, recognizer: Recognizer,
                      crop: np.ndarray | None = None,
                      to_page: Callable[[Box], Box] | None = None) -> tuple[WordResult, ...]:
-    """Word boxes from the CTC time spans of a reading of the crop at ``box`` (``word_extents``).
-    ``to_page`` maps boxes from the crop's frame (a deskewed page) back to the page."""
+    """Word boxes from the CTC time spans of a reading of the crop at ``box``.
+
+    Each space-separated run of characters spans from its first character's first step to its
+    last character's last step; given the ``crop`` that was read, the boxes are then moved onto
+    its ink (``word_boxes.snap_to_ink``). ``to_page`` maps boxes from the crop's frame (a
+    deskewed page) back to the page.
+    """
+    groups = word_runs(reading.char_spans)
+    extents = [(recognizer.step_to_crop_x(geometry, g[0].start), recognizer.step_to_crop_x(geometry, g[-1].end))
+               for g in groups]
+    if crop is not None and extents:
+        extents = snap_to_ink(extents, ink_columns(crop))
     words = []
-    for spans, (left, right) in zip(word_runs(reading.char_spans), word_extents(reading, geometry, recognizer, crop)):
+    for spans, (left, right) in zip(groups, extents):
         x0 = min(max(box.x0 + int(left), box.x0), box.x1 - 1)
         x1 = min(max(box.x0 + int(np.ceil(right)), x0 + 1), box.x1)
         word_box = Box(x0, box.y0, x1, box.y1)
         words.append(WordResult(to_page(word_box) if to_page else word_box, "".join(s.char for s in spans),
                                 geometric_mean([s.confidence for s in spans])))
     return tuple(words)
+
+
+def word_crops(reading: Reading, recognizer: Recognizer, crop: np.ndarray) -> list[np.ndarray]:
+    """The line-high crop of each word of a reading of ``crop``, cut at its word boxes."""
+    height, width = crop.shape
+    boxes = [word.box for word in words_from_spans(reading.decoded, reading.geometry, Box(0, 0, width, height),
+                                                   recognizer, crop)]
+    return [crop[:, box.x0 : box.x1] for box in boxes]
