@@ -1,9 +1,10 @@
 """Tune the word model's check on line readings (``htr_core.word_check``; the pipeline's
-``PipelineSettings.word_check``) on the held-out *training* writers' lines, pasted from their
-words three times with different gaps, and on Washington's training lines: CER of the line model
-alone (weight 0) and with the word model's likelihood weighted 0.3 to 1.5.
+``PipelineSettings.word_check`` and ``language_model``) on the held-out *training* writers' lines,
+pasted from their words three times with different gaps, and on Washington's training lines: CER
+of the line model alone and with the word model's likelihood weighted 0.3 to 1.0, each with the
+bigram language model weighted 0 to 1.0.
 
-    .venv/bin/python benchmarks/tune_word_check.py [models_dir]
+    .venv/bin/python benchmarks/tune_word_check.py [models_dir] [--alternatives N]
 
 The IAM val writers and Washington's dev pages are never used here. Both readers use their
 default decoders, as the pipeline does.
@@ -25,9 +26,11 @@ from htr_core.data.washington import washington_line_crops  # noqa: E402
 from htr_core.metrics import error_rates  # noqa: E402
 from htr_core.pipeline import word_crops  # noqa: E402
 from htr_core.runtime import Recognizer  # noqa: E402
-from htr_core.word_check import check_lines  # noqa: E402
+from htr_core.language_model import BigramModel  # noqa: E402
+from htr_core.word_check import ALTERNATIVES, apply_choice, line_candidates  # noqa: E402
 
-WEIGHTS = (0.0, 0.3, 0.5, 0.7, 1.0, 1.5)
+WORD_WEIGHTS = (0.3, 0.5, 0.7, 1.0)
+LM_WEIGHTS = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
 PASTINGS = (1, 2, 3)  # seeds: each held-out line pasted three ways, so a weight is not tuned to one set of gaps
 
 
@@ -45,37 +48,48 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("models_dir", type=Path, nargs="?", default=ROOT / "models")
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    parser.add_argument("--alternatives", type=int, default=ALTERNATIVES,
+                        help="lexicon words each model offers for a word the two read differently")
     args = parser.parse_args()
 
     line = Recognizer(args.models_dir / "line")
     word = Recognizer(args.models_dir / "word")
+    language_model = BigramModel.english()
     sets = tuning_lines(args.data)
     prepared = {}
     for name, items in sets.items():
         images = [image for image, _ in items]
         read = line.read_with_geometry(images, 64)
         pieces = [word_crops(reading, line, image) for reading, image in zip(read, images)]
-        prepared[name] = (read, pieces, [text for _, text in items])
-        print(f"{name}: {len(items)}, {sum(map(len, pieces))} words")
-
-    print("| word model weight | " + " | ".join(sets) + " | both | seconds |")
-    print("| --- " * (len(sets) + 3) + "|")
-    best = None
-    for weight in WEIGHTS:
         started = time.perf_counter()
+        candidates = line_candidates(read, pieces, line, word, args.alternatives)
+        prepared[name] = (read, candidates, [text for _, text in items])
+        print(f"{name}: {len(items)} lines, {sum(map(len, pieces))} words, "
+              f"candidates in {time.perf_counter() - started:.0f} s")
+
+    def score(choose) -> tuple[list[str], float, float]:
         references, readings, cells = [], [], []
-        for read, pieces, texts in prepared.values():
-            checked = check_lines(read, pieces, line, word, weight) if weight else [r.decoded for r in read]
-            cells.append(f"{error_rates(texts, [d.text for d in checked]).cer:.2%}")
+        for read, candidates, texts in prepared.values():
+            chosen = [decoded.text for decoded in choose(read, candidates)]
+            cells.append(f"{error_rates(texts, chosen).cer:.2%}")
             references += texts
-            readings += [d.text for d in checked]
-        pooled = error_rates(references, readings).cer
-        seconds = time.perf_counter() - started
-        print(f"| {weight or 'line model alone'} | " + " | ".join(cells) + f" | {pooled:.2%} | {seconds:.0f} |",
-              flush=True)
-        if best is None or pooled < best[0]:
-            best = (pooled, weight)
-    print(f"best: word_check={best[1]}")
+            readings += chosen
+        pooled = error_rates(references, readings)
+        return cells, pooled.cer, pooled.wer
+
+    cells, cer, wer = score(lambda read, _: [r.decoded for r in read])
+    print("| word model weight | language model weight | " + " | ".join(sets) + " | both | both, WER |")
+    print("| --- " * (len(sets) + 4) + "|")
+    print("| line model alone | | " + " | ".join(cells) + f" | {cer:.2%} | {wer:.2%} |")
+    best = None
+    for word_weight in WORD_WEIGHTS:
+        for lm_weight in LM_WEIGHTS:
+            cells, cer, wer = score(lambda read, candidates: apply_choice(
+                read, candidates, line.charset, word_weight, language_model, lm_weight))
+            print(f"| {word_weight} | {lm_weight} | " + " | ".join(cells) + f" | {cer:.2%} | {wer:.2%} |", flush=True)
+            if best is None or cer < best[0]:
+                best = (cer, word_weight, lm_weight)
+    print(f"best: word_check={best[1]}, language_model={best[2]}")
 
 
 if __name__ == "__main__":

@@ -205,6 +205,14 @@ def beam_search_labels(log_probs: np.ndarray, charset: Charset, beam_width: int 
                        prune: float = 1e-3) -> tuple[int, ...]:
     """``beam_search``'s best label sequence from log-probabilities, without placing it on the
     frames (for callers that only need the text)."""
+    return beam_search_candidates(log_probs, charset, beam_width, lexicon, lm_weight, prune)[0]
+
+
+def beam_search_candidates(log_probs: np.ndarray, charset: Charset, beam_width: int = 16,
+                           lexicon: Lexicon | None = None, lm_weight: float = 0.0,
+                           prune: float = 1e-3, count: int = 1) -> list[tuple[int, ...]]:
+    """The ``count`` best label sequences of ``beam_search`` (best first), from log-probabilities.
+    With a lexicon, only readings whose last word is whole are offered (unless none is)."""
     blank = charset.blank_index
     chars = charset.characters
     letters = [False] + [c.isalpha() for c in chars]
@@ -284,7 +292,7 @@ def beam_search_labels(log_probs: np.ndarray, charset: Charset, beam_width: int 
 
     ranked = sorted(beams.items(), key=lambda kv: -final_rank(*kv))
     complete = [prefix for prefix, _ in ranked if finished(prefix)]
-    return complete[0] if complete else ranked[0][0]
+    return complete[:count] if complete else [ranked[0][0]]
 
 
 DECODERS = ("bestpath", "beamsearch", "wordbeamsearch")

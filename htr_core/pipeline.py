@@ -14,6 +14,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from htr_core.decode import geometric_mean, word_runs
+from htr_core.language_model import BigramModel
 from htr_core.preprocess import CropGeometry
 from htr_core.runtime import Reading, Recognizer, default_model_dir
 from htr_core.segment import Segmentation, SegmentationSettings, segment_page
@@ -37,7 +38,10 @@ class PipelineSettings:
     # How much the word model's reading of each word counts when it disagrees with the line
     # model's (``word_check``; 0: the line model alone). Applies with the models' default
     # decoders, where it was tuned (benchmarks/tune_word_check.py).
-    word_check: float = 0.5
+    word_check: float = 0.7
+    # How much an English word bigram model counts in that check, choosing among the words the
+    # two models offer by the words around them (0: not at all; tuned there too).
+    language_model: float = 0.6
     segmentation: SegmentationSettings = SegmentationSettings()
 
 
@@ -162,7 +166,9 @@ class Pipeline:
                 or not self.settings.word_check or self.settings.decoder is not None):
             return [r.decoded for r in read]
         pieces = [word_crops(reading, recognizer, crop) for reading, crop in zip(read, crops)]
-        return check_lines(read, pieces, recognizer, word_reader, self.settings.word_check)
+        weight = self.settings.language_model
+        return check_lines(read, pieces, recognizer, word_reader, self.settings.word_check,
+                           BigramModel.english() if weight else None, weight)
 
     def _lines_from_words(self, recognizer: Recognizer, segmentation: Segmentation,
                           indices: Sequence[int]) -> list[LineResult]:

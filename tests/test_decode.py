@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from htr_core.charset import Charset
-from htr_core.decode import (Lexicon, align, beam_search, best_path, ctc_log_likelihood, decode,
-                             lexicon_or_free, log_softmax, word_by_word)
+from htr_core.decode import (Lexicon, align, beam_search, beam_search_candidates, beam_search_labels, best_path,
+                             ctc_log_likelihood, decode, lexicon_or_free, log_softmax, word_by_word)
 
 AB = Charset("ab")  # blank 0, a 1, b 2
 
@@ -49,6 +49,16 @@ def test_word_beam_search_keeps_to_the_lexicon():
     decoded = beam_search(matrix, AB, lexicon=Lexicon(["ab", "b"]))
     assert decoded.text == "ab"
     assert decoded.char_spans[-1].char == "b" and decoded.char_spans[-1].confidence == pytest.approx(.4)
+
+
+def test_beam_search_offers_its_best_whole_words_in_order():
+    # "aa" is likelier than "ab", which is likelier than "b"; only whole lexicon words are offered.
+    matrix = log_softmax(logits([[.05, .9, .05], [.9, .05, .05], [.05, .55, .4]]))
+    lexicon = Lexicon(["aa", "ab", "b"])
+    offered = beam_search_candidates(matrix, AB, lexicon=lexicon, count=3)
+    assert [AB.decode(labels) for labels in offered] == ["aa", "ab", "b"]
+    assert beam_search_labels(matrix, AB, lexicon=lexicon) == offered[0]
+    assert len(beam_search_candidates(matrix, AB, lexicon=lexicon, count=2)) == 2
 
 
 def test_ctc_likelihood_sums_every_alignment():

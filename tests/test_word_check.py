@@ -7,7 +7,9 @@ from htr_core.charset import Charset
 from htr_core.decode import Lexicon, beam_search, decode, log_softmax
 from htr_core.preprocess import CropGeometry
 from htr_core.runtime import Reading
-from htr_core.word_check import check_lines, checked_word, word_log_likelihood
+from htr_core.language_model import BigramModel
+from htr_core.word_check import (WordCandidate, best_words, check_lines, word_candidates,
+                                 word_log_likelihood)
 
 CHARSET = Charset()
 AB = Charset("ab")
@@ -35,6 +37,11 @@ def word_reader(fake_recognizer):
     return fake_recognizer([], line_mode=False, width=128, name="word", lexicon=Lexicon(["cat", "cot", "sat"]))
 
 
+@pytest.fixture
+def line_reader(fake_recognizer):
+    return fake_recognizer([], lexicon=Lexicon(["cat", "cot", "sat", "of", "the", "thee"]))
+
+
 def test_word_likelihood_sums_the_alignments_and_refuses_what_cannot_be_spelt():
     # Steps "a" 0.5 / blank 0.5, twice: P("a") = 0.25 + 0.25 + 0.25 (a-a, a-blank, blank-a).
     two_steps = np.log(np.array([[0.5, 0.5, 1e-12], [0.5, 0.5, 1e-12]]))
@@ -44,25 +51,78 @@ def test_word_likelihood_sums_the_alignments_and_refuses_what_cannot_be_spelt():
     assert word_log_likelihood(two_steps, "", AB) == -np.inf
 
 
-def test_the_word_model_corrects_a_letter_the_line_model_was_unsure_of(word_reader):
+def chosen(own, line, word, line_reader, word_reader, word_weight=0.5):
+    return best_words([word_candidates(own, line, line_reader, word, word_reader)], word_weight)[0]
+
+
+def test_a_word_both_models_read_alike_has_no_rival(line_reader, word_reader):
+    assert word_candidates("cat", spell("cat"), line_reader, spell("cat"), word_reader) == [WordCandidate("cat", 0, 0)]
+
+
+def test_the_word_model_corrects_a_letter_the_line_model_was_unsure_of(line_reader, word_reader):
     line = frames([{"c": 0.98}, {"a": 0.5, "o": 0.45}, {"t": 0.98}])
     word = spell("cot")
-    assert checked_word("cat", line, CHARSET, word, word_reader, weight=0.5) == "cot"
-    # Weight 0: the line model alone, which keeps its own reading.
-    assert checked_word("cat", line, CHARSET, word, word_reader, weight=0.0) == "cat"
+    candidates = word_candidates("cat", line, line_reader, word, word_reader)
+    assert candidates[0].text == "cat" and "cot" in [c.text for c in candidates]
+    assert chosen("cat", line, word, line_reader, word_reader) == "cot"
+    # Weight 0: the line model alone, which finds its own reading likelier.
+    assert chosen("cat", line, word, line_reader, word_reader, word_weight=0.0) == "cat"
 
 
-def test_a_sure_line_reading_outweighs_an_unsure_word_model(word_reader):
+def test_a_sure_line_reading_outweighs_an_unsure_word_model(line_reader, word_reader):
     line = spell("cat")
     word = frames([{"c": 0.98}, {"o": 0.5, "a": 0.4}, {"t": 0.98}])
     assert beam_search(word, CHARSET, lexicon=word_reader.lexicon).text == "cot"
-    assert checked_word("cat", line, CHARSET, word, word_reader, weight=0.5) == "cat"
+    assert chosen("cat", line, word, line_reader, word_reader) == "cat"
 
 
-def test_a_word_outside_the_lexicon_is_left_to_the_line_model(word_reader):
-    # The word model's nearest lexicon word is the only alternative it offers: "cut" is not one.
+def test_only_the_line_models_reading_and_lexicon_words_are_offered(line_reader, word_reader):
+    # The word model reads "cut", a word neither lexicon has: it is never a candidate.
     line = frames([{"c": 0.98}, {"a": 0.5, "u": 0.45}, {"t": 0.98}])
-    assert checked_word("cat", line, CHARSET, spell("cut"), word_reader, weight=0.5) == "cat"
+    texts = [c.text for c in word_candidates("cat", line, line_reader, spell("cut"), word_reader)]
+    assert texts[0] == "cat" and "cut" not in texts
+    assert chosen("cat", line, spell("cut"), line_reader, word_reader) == "cat"
+
+
+def test_a_candidate_no_model_can_spell_never_replaces_the_line_models_word():
+    positions = [[WordCandidate("cat", -5.0, -np.inf), WordCandidate("cot", -np.inf, -1.0)]]
+    assert best_words(positions, 0.5) == ["cat"]
+    positions = [[WordCandidate("cat", -5.0, -np.inf), WordCandidate("cot", -6.0, -1.0)]]
+    assert best_words(positions, 0.5) == ["cot"]
+
+
+TINY_MODEL = BigramModel({"of": 100, "the": 100, "thee": 10, "tho": 1}, {("of", "the"): 50})
+
+
+def test_the_language_model_settles_a_word_the_readers_cannot():
+    # "of tho/the/thee": the readers find all three alike; after "of", "the" is what English writes.
+    positions = [[WordCandidate("of", 0.0, 0.0)],
+                 [WordCandidate("tho", -1.0, -1.0), WordCandidate("thee", -1.0, -1.0), WordCandidate("the", -1.1, -1.0)]]
+    assert best_words(positions, 0.5) == ["of", "tho"]
+    assert best_words(positions, 0.5, TINY_MODEL, 0.6) == ["of", "the"]
+    # A reading the models are sure of is not overruled by the language model.
+    positions[1][0] = WordCandidate("tho", -0.01, -0.01)
+    positions[1][2] = WordCandidate("the", -8.0, -8.0)
+    assert best_words(positions, 0.5, TINY_MODEL, 0.6) == ["of", "tho"]
+
+
+def test_bigram_scores_back_off_and_restart_at_a_sentence_end():
+    model = TINY_MODEL
+    assert model.score("of", "the") == pytest.approx(np.log(0.5))
+    assert model.score("Of,", "The") == model.score("of", "the")  # letters only, any case
+    total = 211
+    assert model.score("of", "thee") == pytest.approx(np.log(0.4 * 10 / total))  # unseen pair: backoff
+    assert model.score("of.", "the") == pytest.approx(np.log(0.4 * 100 / total))  # a sentence ended
+    assert model.score(None, "zzz") == pytest.approx(np.log(0.4 * 1 / total))  # unknown word: count 1
+    assert model.score("of", "42") == model.score("of", ",") == 0.0  # nothing to score
+    with pytest.raises(ValueError, match="unigram"):
+        BigramModel({}, {})
+
+
+def test_the_shipped_english_model_knows_common_word_pairs():
+    english = BigramModel.english()
+    assert english.score("of", "the") > english.score("of", "thee") > english.score("of", "qzxv")
+    assert english.score("depends", "on") > english.score("depends", "in")
 
 
 def line_reading(words, unsure=None):
@@ -80,8 +140,7 @@ def line_reading(words, unsure=None):
     return Reading(decoded, CropGeometry(0, 1.0), log_probs)
 
 
-def test_lines_are_read_again_with_the_checked_words(word_reader, fake_recognizer):
-    line_reader = fake_recognizer([])
+def test_lines_are_read_again_with_the_checked_words(word_reader, line_reader):
     # "sat cat": the line model is unsure whether the second word's vowel is a or o.
     reading = line_reading(["sat", "cat"], unsure=(5, {"a": 0.5, "o": 0.45}))
     word_crop = np.full((20, 20), 255, np.uint8)
@@ -96,10 +155,10 @@ def test_lines_are_read_again_with_the_checked_words(word_reader, fake_recognize
     assert check_lines([same], [[word_crop, word_crop]], line_reader, word_reader, 0.5) == [same.decoded]
 
 
-def test_word_crops_must_match_the_words_read(word_reader, fake_recognizer):
+def test_word_crops_must_match_the_words_read(word_reader, line_reader):
     reading = line_reading(["sat", "cat"])
     with pytest.raises(ValueError, match="2 words came with 1 word crops"):
-        check_lines([reading], [[np.full((20, 20), 255, np.uint8)]], fake_recognizer([]), word_reader, 0.5)
+        check_lines([reading], [[np.full((20, 20), 255, np.uint8)]], line_reader, word_reader, 0.5)
 
 
 def test_frames_helper_spells_its_words():
