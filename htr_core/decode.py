@@ -111,18 +111,34 @@ def align(log_probs: np.ndarray, labels: Sequence[int], blank: int) -> np.ndarra
     return path
 
 
-def ctc_log_likelihood(log_probs: np.ndarray, labels: Sequence[int], blank: int) -> float:
-    """log P(labels | frame log-probabilities), summed over every CTC alignment (forward pass)."""
-    extended, can_skip = _ctc_states(labels, blank)
-    alpha = np.full(len(extended), -np.inf)
-    alpha[0] = log_probs[0, extended[0]]
-    if len(extended) > 1:
-        alpha[1] = log_probs[0, extended[1]]
+def ctc_log_likelihoods(log_probs: np.ndarray, label_sequences: Sequence[Sequence[int]], blank: int) -> np.ndarray:
+    """log P(labels | frame log-probabilities) of each label sequence, summed over every CTC
+    alignment (the forward pass), all sequences in one pass: the per-step loop is the cost."""
+    if not len(label_sequences):
+        return np.zeros(0)
+    states = [_ctc_states(labels, blank) for labels in label_sequences]
+    lengths = np.array([len(extended) for extended, _ in states])
+    width = int(lengths.max())
+    # Sequences padded with blank states past their end: transitions only run forward, so the
+    # padding never reaches a sequence's own states.
+    extended = np.full((len(states), width), blank, dtype=np.int64)
+    can_skip = np.zeros((len(states), width), dtype=bool)
+    for row, (labels, skips) in enumerate(states):
+        extended[row, : len(labels)] = labels
+        can_skip[row, : len(skips)] = skips
+    alpha = np.full((len(states), width), -np.inf)
+    alpha[:, 0] = log_probs[0, extended[:, 0]]
+    if width > 1:
+        alpha[:, 1] = np.where(lengths > 1, log_probs[0, extended[:, 1]], -np.inf)
+    no_state = np.full((len(states), 1), -np.inf)
     for t in range(1, len(log_probs)):
-        step1 = np.concatenate(([-np.inf], alpha[:-1]))
-        step2 = np.where(can_skip, np.concatenate(([-np.inf, -np.inf], alpha[:-2])), -np.inf)
-        alpha = np.logaddexp(np.logaddexp(alpha, step1), step2) + log_probs[t, extended]
-    return float(np.logaddexp(alpha[-1], alpha[-2]) if len(extended) > 1 else alpha[-1])
+        step1 = np.concatenate((no_state, alpha[:, :-1]), axis=1)
+        step2 = np.where(can_skip, np.concatenate((no_state, no_state, alpha[:, :-2]), axis=1)[:, :width], -np.inf)
+        alpha = np.logaddexp(np.logaddexp(alpha, step1), step2) + log_probs[t][extended]
+    rows = np.arange(len(states))
+    last = alpha[rows, lengths - 1]
+    before_last = alpha[rows, np.maximum(lengths - 2, 0)]
+    return np.where(lengths > 1, np.logaddexp(last, before_last), last)
 
 
 def decoded_from_text(labels: Sequence[int], log_probs: np.ndarray, charset: Charset) -> Decoded:
@@ -336,8 +352,9 @@ def _free_reading_stays(log_probs: np.ndarray, constrained: str, free: str, char
     if _APOSTROPHE_ENDING.findall(constrained) != _APOSTROPHE_ENDING.findall(free):
         return True
     blank = charset.blank_index
-    constrained_likelihood = ctc_log_likelihood(log_probs, charset.encode(constrained), blank)
-    return constrained_likelihood < ctc_log_likelihood(log_probs, charset.encode(free), blank) - oov_margin
+    constrained_likelihood, free_likelihood = ctc_log_likelihoods(
+        log_probs, [charset.encode(constrained), charset.encode(free)], blank)
+    return constrained_likelihood < free_likelihood - oov_margin
 
 
 def _lexicon_word(log_probs: np.ndarray, free_word: str, charset: Charset, beam_width: int, lexicon: Lexicon,

@@ -26,7 +26,7 @@ from typing import Sequence
 import numpy as np
 
 from htr_core.charset import Charset
-from htr_core.decode import (beam_search_candidates, best_path, ctc_log_likelihood, decoded_from_text, log_softmax,
+from htr_core.decode import (beam_search_candidates, best_path, ctc_log_likelihoods, decoded_from_text, log_softmax,
                              word_runs, word_steps)
 from htr_core.language_model import BigramModel
 from htr_core.runtime import Reading, Recognizer
@@ -50,16 +50,22 @@ class WordCandidate:
         return self.line_score + word_weight * self.word_score
 
 
-def word_log_likelihood(log_probs: np.ndarray, word: str, charset: Charset) -> float:
-    """log P(word | frames) under CTC (-inf: the charset lacks one of its characters, or the
-    frames are too few to spell it)."""
-    if not word or charset.unknown_characters(word):
-        return -np.inf
-    labels = charset.encode(word)
-    repeats = int(np.count_nonzero(labels[1:] == labels[:-1]))
-    if len(log_probs) < len(labels) + repeats:
-        return -np.inf
-    return ctc_log_likelihood(log_probs, labels, charset.blank_index)
+def word_log_likelihoods(log_probs: np.ndarray, words: Sequence[str], charset: Charset) -> np.ndarray:
+    """log P(word | frames) under CTC for each word (-inf: the charset lacks one of its
+    characters, or the frames are too few to spell it)."""
+    scores = np.full(len(words), -np.inf)
+    spellable, labels = [], []
+    for index, word in enumerate(words):
+        if not word or charset.unknown_characters(word):
+            continue
+        encoded = charset.encode(word)
+        repeats = int(np.count_nonzero(encoded[1:] == encoded[:-1]))
+        if len(log_probs) >= len(encoded) + repeats:
+            spellable.append(index)
+            labels.append(encoded)
+    if spellable:
+        scores[spellable] = ctc_log_likelihoods(log_probs, labels, charset.blank_index)
+    return scores
 
 
 def _lexicon_words(frames: np.ndarray, reader: Recognizer, count: int) -> list[str]:
@@ -81,8 +87,9 @@ def word_candidates(own: str, line_frames: np.ndarray, line_reader: Recognizer, 
                  + _lexicon_words(line_frames, line_reader, alternatives)):
         if text and " " not in text and text not in texts:
             texts.append(text)
-    return [WordCandidate(text, word_log_likelihood(line_frames, text, line_reader.charset),
-                          word_log_likelihood(word_frames, text, word_reader.charset)) for text in texts]
+    line_scores = word_log_likelihoods(line_frames, texts, line_reader.charset)
+    word_scores = word_log_likelihoods(word_frames, texts, word_reader.charset)
+    return [WordCandidate(text, float(line), float(word)) for text, line, word in zip(texts, line_scores, word_scores)]
 
 
 def line_candidates(readings: Sequence[Reading], word_crops: Sequence[Sequence[np.ndarray]],

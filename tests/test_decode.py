@@ -5,7 +5,7 @@ import pytest
 
 from htr_core.charset import Charset
 from htr_core.decode import (Lexicon, align, beam_search, beam_search_candidates, beam_search_labels, best_path,
-                             ctc_log_likelihood, decode, lexicon_or_free, log_softmax, word_by_word)
+                             ctc_log_likelihoods, decode, lexicon_or_free, log_softmax, word_by_word)
 
 AB = Charset("ab")  # blank 0, a 1, b 2
 
@@ -64,9 +64,27 @@ def test_beam_search_offers_its_best_whole_words_in_order():
 def test_ctc_likelihood_sums_every_alignment():
     # Two steps of blank 0.4 / 'a' 0.6: P("a") = aa + a_ + _a = .36 + .24 + .24, P("") = .16.
     lp = log_softmax(logits([[.4, .6, 1e-12], [.4, .6, 1e-12]]))
-    assert np.exp(ctc_log_likelihood(lp, [1], 0)) == pytest.approx(.84)
-    assert np.exp(ctc_log_likelihood(lp, [], 0)) == pytest.approx(.16)
-    assert ctc_log_likelihood(lp, [1, 1], 0) == -np.inf  # "aa" needs a blank between: 3 steps
+    a, nothing, double = ctc_log_likelihoods(lp, [[1], [], [1, 1]], 0)
+    assert np.exp(a) == pytest.approx(.84)
+    assert np.exp(nothing) == pytest.approx(.16)
+    assert double == -np.inf  # "aa" needs a blank between: 3 steps
+
+
+def test_ctc_likelihoods_of_a_batch_match_each_sequence_alone():
+    rng = np.random.default_rng(0)
+    lp = log_softmax(rng.normal(size=(9, 3)))
+    sequences = [[1, 2, 1], [], [2], [1, 1], [2, 1, 2, 2], [1, 2]]
+    together = ctc_log_likelihoods(lp, sequences, 0)
+    alone = [ctc_log_likelihoods(lp, [labels], 0)[0] for labels in sequences]
+    assert together == pytest.approx(alone)
+    # Brute force over every alignment for one of them: P("ab") at 9 steps.
+    paths = np.array(np.meshgrid(*[range(3)] * 9, indexing="ij")).reshape(9, -1).T
+    def collapse(path):
+        merged = [label for i, label in enumerate(path) if i == 0 or label != path[i - 1]]
+        return [label for label in merged if label]
+    total = sum(np.exp(lp[np.arange(9), path].sum()) for path in paths if collapse(list(path)) == [1, 2])
+    assert np.exp(together[5]) == pytest.approx(total)
+    assert len(ctc_log_likelihoods(lp, [], 0)) == 0
 
 
 def test_words_outside_the_lexicon_keep_their_free_reading():

@@ -9,7 +9,7 @@ from htr_core.preprocess import CropGeometry
 from htr_core.runtime import Reading
 from htr_core.language_model import BigramModel
 from htr_core.word_check import (WordCandidate, best_words, check_lines, word_candidates,
-                                 word_log_likelihood)
+                                 word_log_likelihoods)
 
 CHARSET = Charset()
 AB = Charset("ab")
@@ -45,10 +45,11 @@ def line_reader(fake_recognizer):
 def test_word_likelihood_sums_the_alignments_and_refuses_what_cannot_be_spelt():
     # Steps "a" 0.5 / blank 0.5, twice: P("a") = 0.25 + 0.25 + 0.25 (a-a, a-blank, blank-a).
     two_steps = np.log(np.array([[0.5, 0.5, 1e-12], [0.5, 0.5, 1e-12]]))
-    assert word_log_likelihood(two_steps, "a", AB) == pytest.approx(np.log(0.75))
-    assert word_log_likelihood(two_steps, "aa", AB) == -np.inf  # a double needs a blank between
-    assert word_log_likelihood(two_steps, "c", AB) == -np.inf  # not in the charset
-    assert word_log_likelihood(two_steps, "", AB) == -np.inf
+    # "aa": a double needs a blank between; "c": not in the charset.
+    scores = word_log_likelihoods(two_steps, ["a", "aa", "c", "", "b"], AB)
+    assert scores[0] == pytest.approx(np.log(0.75))
+    assert list(scores[1:4]) == [-np.inf] * 3
+    assert scores[4] == pytest.approx(np.log(1e-12), abs=0.1)
 
 
 def chosen(own, line, word, line_reader, word_reader, word_weight=0.5):
