@@ -119,8 +119,9 @@ def main() -> None:
                    " character is read again widened to that packing")
     checked = ""
     if config.line_mode:
-        checked = ("\nThese rows are the line model alone: the pipeline (app, CLI, API) also has the word model check\n"
-                   "each word it reads (`htr_core/word_check.py`); docs/BENCHMARKS.md has lines read that way.")
+        checked = ("\nThese rows are the line model alone: the pipeline (app, CLI, API) also has the word model and an\n"
+                   "English word bigram model check each word it reads (`htr_core/word_check.py`); docs/BENCHMARKS.md\n"
+                   "has lines read that way.")
     card = f"""# {config.name} model ({kind} recognizer)
 
 A CRNN: {len(config.conv_filters)} conv blocks {list(config.conv_filters)}, {config.lstm_layers} BiLSTM layers of
