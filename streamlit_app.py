@@ -46,7 +46,8 @@ def sidebar() -> tuple[PipelineSettings, dict]:
     reader = st.sidebar.radio("Read pages", ["line", "word"], horizontal=True,
                               format_func=lambda r: {"line": "line by line", "word": "word by word"}[r],
                               help="The line model on whole lines, each word it reads checked by the word "
-                                   "model; or the word model alone on each segmented word.",
+                                   "model and by the words around it; or the word model alone on each "
+                                   "segmented word.",
                               key="reader")
     decoder = st.sidebar.selectbox("Decoder", [None, *DECODERS], format_func=DECODER_LABELS.get, key="decoder")
     level = st.sidebar.selectbox("The image is", ["auto", "word", "line", "page"],

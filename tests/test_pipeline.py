@@ -51,6 +51,22 @@ def test_the_word_model_checks_each_word_of_a_line_reading(fake_recognizer):
         assert word_model.calls == []
 
 
+def test_the_check_weighs_words_in_context_with_the_english_bigram_model(fake_recognizer, monkeypatch):
+    import htr_core.pipeline as pipeline_module
+    from htr_core.language_model import BigramModel
+
+    asked = []
+    real_check = pipeline_module.check_lines
+    monkeypatch.setattr(pipeline_module, "check_lines",
+                        lambda *args: asked.append(args[-2:]) or real_check(*args))
+    page, _ = draw_page(LINES[:1])
+    word_model = fake_recognizer([], line_mode=False, width=128, name="word")
+    for weight, model in ((0.6, BigramModel.english()), (0.0, None)):
+        settings = PipelineSettings(level="line", language_model=weight)
+        Pipeline(fake_recognizer(["a bb ccc"]), word_model, settings=settings).read(page)
+        assert asked.pop() == (model, weight)
+
+
 def test_auto_level_reads_a_single_word_with_the_word_model(fake_recognizer):
     word_model = fake_recognizer(["hello"], line_mode=False, width=128, name="word")
     line_model = fake_recognizer(["never used"])
