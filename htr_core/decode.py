@@ -235,6 +235,13 @@ def beam_search_candidates(log_probs: np.ndarray, charset: Charset, beam_width: 
     min_log = np.log(prune)
     neg_inf = -math.inf
     exp, log1p = math.exp, math.log1p
+    # Steps before the first and after the last where some character passes ``prune`` only add
+    # (all but) the same to every beam, so they are left out: a word crop's frames are mostly
+    # such a blank tail (64 steps a word, 17 of them kept), and so are a short line's in a wide batch.
+    busy = np.flatnonzero((np.delete(log_probs, blank, axis=1) > min_log).any(axis=1))
+    if not len(busy):
+        return [()]
+    log_probs = log_probs[busy[0] : busy[-1] + 1]
 
     # beams: labels -> [log P(ending in blank), log P(ending in a character)]
     beams: dict[tuple[int, ...], list[float]] = {(): [0.0, neg_inf]}
