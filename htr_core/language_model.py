@@ -10,9 +10,9 @@ word can. Estimating the scale instead (pair ratios divided by 50, or by the pai
 per first word) read no better on the tuning split. The scores are not normalised
 probabilities: they only rank readings.
 
-Words are compared as their lower-cased letters ("The," -> "the"); tokens without letters
-(numbers, punctuation) are not scored, and a word ending a sentence (".", "!", "?", ";", ":")
-gives the next word no context.
+Words are compared as their lower-cased letters (``letters_of``: "The," -> "the"); tokens
+without letters (numbers, punctuation) are not scored, and a word ending a sentence (".", "!",
+"?", ";", ":") gives the next word no context.
 """
 
 from __future__ import annotations
@@ -30,8 +30,13 @@ SENTENCE_ENDS = ".!?;:"
 
 
 def letters_of(token: str) -> str:
-    """The word a token spells, lower-cased ("" for a number or punctuation)."""
-    return "".join(char for char in token if char.isalpha()).lower()
+    """The word a token spells as the counts are looked up: lower-cased letters, a possessive
+    's dropped and apostrophes left out ("Washington's," -> "washington", "Don't" -> "dont", as
+    the pair list writes it; "" for a number or punctuation)."""
+    word = "".join(char for char in token if char.isalpha() or char == "'").lower()
+    if word.endswith("'s"):
+        word = word[:-2]
+    return word.replace("'", "")
 
 
 class BigramModel:
@@ -102,8 +107,8 @@ def _read_counts(name: str, words_per_line: int) -> dict:
         parts = line.split()
         if len(parts) != words_per_line + 1:
             continue
-        key = parts[0] if words_per_line == 1 else tuple(parts[:words_per_line])
-        counts[key] = int(parts[-1])
+        key = letters_of(parts[0]) if words_per_line == 1 else tuple(map(letters_of, parts[:words_per_line]))
+        counts[key] = counts.get(key, 0) + int(parts[-1])  # "don't" and "dont" are one word here
     return counts
 
 

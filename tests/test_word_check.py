@@ -7,7 +7,7 @@ from htr_core.charset import Charset
 from htr_core.decode import Lexicon, beam_search, decode, log_softmax
 from htr_core.preprocess import CropGeometry
 from htr_core.runtime import Reading
-from htr_core.language_model import BigramModel
+from htr_core.language_model import BigramModel, letters_of
 from htr_core.word_check import (WordCandidate, best_words, check_lines, word_candidates,
                                  word_log_likelihoods)
 
@@ -118,6 +118,15 @@ def test_bigram_scores_back_off_and_restart_at_a_sentence_end():
     assert model.score("of", "42") == model.score("of", ",") == 0.0  # nothing to score
     with pytest.raises(ValueError, match="unigram"):
         BigramModel({}, {})
+
+
+def test_possessives_and_contractions_are_looked_up_as_the_lists_write_them():
+    assert [letters_of(t) for t in ["Washington's,", "Don't", "(The", "42", "'"]] == ["washington", "dont", "the", "", ""]
+    english = BigramModel.english()
+    # An unknown word scores as a count of 1; these are all counted.
+    unknown = english.score(None, "qzxvw")
+    assert english.score(None, "don't") > unknown and english.score(None, "world's") > unknown
+    assert english.score("can't", "afford") > english.score("can't", "qzxvw")
 
 
 def test_the_shipped_english_model_knows_common_word_pairs():
