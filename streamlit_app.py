@@ -58,6 +58,10 @@ def sidebar() -> tuple[PipelineSettings, dict]:
                               help="Corrects best-path and beam-search readings. Word beam search (the "
                                    "default) corrects while decoding, against what the network saw: "
                                    "its reading is the corrected text, the network's own the raw one.")
+    context = st.sidebar.toggle("English context", value=True, key="context",
+                                help="Where the two models disagree on a word, weigh the candidates by the "
+                                     "words around them with an English word-pair model. Turn off for "
+                                     "other languages, old spellings, lists and codes.")
     with st.sidebar.expander("Segmentation"):
         deskew = st.checkbox("Straighten skewed pages", value=True)
         rules = st.checkbox("Remove ruled lines", value=True)
@@ -75,6 +79,7 @@ def sidebar() -> tuple[PipelineSettings, dict]:
         st.sidebar.download_button("Download dataset (zip)", zip_pairs(DATASET_DIR), "htr_dataset.zip",
                                    "application/zip")
     settings = PipelineSettings(level=level, reader=reader, decoder=decoder, spell=spell,
+                                language_model=PipelineSettings.language_model if context else 0.0,
                                 segmentation=SegmentationSettings(deskew=deskew, remove_rules=rules,
                                                                   word_gap=word_gap))
     return settings, {"lines": show_lines, "words": show_words, "low": low}

@@ -55,6 +55,8 @@ def create_app(load_pipeline: Callable[[], Pipeline] = Pipeline.from_model_dir) 
         reader: Literal["line", "word"] = Query("line", description="read each line, or each word"),
         decoder: Literal[DECODERS] | None = Query(None, description="default: each model's own"),
         spell: bool = Query(True, description="add a spell-corrected text beside the raw reading"),
+        language_model: bool = Query(True, description="weigh doubtful words by their neighbours with an "
+                                     "English word-pair model (off: other languages, old spellings, codes)"),
         format: Literal[FORMATS] = Query("json", description="page = PAGE XML"),
         page: int | None = Query(None, ge=1, description="read only this page (1-based) of a document"),
     ):
@@ -73,7 +75,8 @@ def create_app(load_pipeline: Callable[[], Pipeline] = Pipeline.from_model_dir) 
         if format in ("page", "alto") and len(numbers) > 1:
             raise HTTPException(400, f"{format} holds one page and the document has {len(numbers)}: pass page=N")
 
-        settings = PipelineSettings(level=level, reader=reader, decoder=decoder, spell=spell)
+        settings = PipelineSettings(level=level, reader=reader, decoder=decoder, spell=spell,
+                                    language_model=PipelineSettings.language_model if language_model else 0.0)
         reading = pipeline().with_settings(settings)
         results = [reading.read(images[number - 1]) for number in numbers]
         log.info("%s: read %d page(s)", file.filename, len(results))

@@ -39,6 +39,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="read the image as one word, one line, or a page to segment (default: decide)")
     infer.add_argument("--word_reader", action="store_true",
                        help="on pages, read each segmented word with the word model instead of lines")
+    infer.add_argument("--no_language_model", action="store_true",
+                       help="do not weigh doubtful words by their neighbours with the English word-pair "
+                            "model (for other languages, old spellings, lists and codes)")
     data = parser.add_argument_group("train / validate")
     data.add_argument("--data_dir", type=Path, nargs="+",
                       help="IAM layout (words.txt/lines.txt), Washington, labels.tsv table or image+.txt pairs")
@@ -95,7 +98,8 @@ def _pipeline(args: argparse.Namespace):
     from htr_core.pipeline import Pipeline, PipelineSettings
 
     settings = PipelineSettings(level=args.level, reader="line" if args.line_mode or not args.word_reader else "word",
-                                decoder=args.decoder, spell=not args.no_spell)
+                                decoder=args.decoder, spell=not args.no_spell,
+                                language_model=0.0 if args.no_language_model else PipelineSettings.language_model)
     if args.model_dir is not None:
         recognizer = _recognizer(args)
         line, word = (recognizer, None) if recognizer.config.line_mode else (None, recognizer)

@@ -102,6 +102,19 @@ def test_bad_parameters_are_refused_before_reading(client):
     assert reply.status_code == 400 and "has 1" in reply.json()["detail"]
 
 
+def test_the_english_word_pair_model_can_be_turned_off(client, monkeypatch):
+    from htr_core.pipeline import Pipeline
+
+    asked = []
+    real = Pipeline.with_settings
+    monkeypatch.setattr(Pipeline, "with_settings", lambda self, settings: asked.append(settings) or real(self, settings))
+    word = (ROOT / "sample_images" / "word_you.png").read_bytes()
+    for query, weight in (("", 0.6), ("?language_model=false", 0.0)):
+        assert client.post(f"/v1/read{query}", files={"file": ("w.png", word)}).status_code == 200
+        assert asked.pop().language_model == weight
+    assert client.post("/v1/read?language_model=perhaps", files={"file": ("w.png", word)}).status_code == 422
+
+
 def test_the_service_never_imports_tensorflow():
     import subprocess
 

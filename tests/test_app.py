@@ -141,6 +141,9 @@ def test_sample_page_and_settings(app):
     app.run()
     assert not errors(app) and len(app.code[0].value.splitlines()) >= 5, options
     assert app.selectbox(key="decoder").value is None  # each model's tuned decoder unless chosen
+    assert app.toggle(key="context").value  # the English word-pair model weighs doubtful words
+    app.toggle(key="context").set_value(False).run()
+    assert not errors(app) and len(app.code[0].value.splitlines()) >= 5
     app.selectbox(key="decoder").set_value("bestpath")
     app.toggle(key="spell").set_value(False)
     app.run()

@@ -95,6 +95,16 @@ def test_level_can_be_forced():
     assert json.loads(result.stdout)["level"] == "line"
 
 
+def test_the_english_word_pair_model_can_be_turned_off():
+    from htr_core.cli import _pipeline, build_parser
+
+    image = ["--mode", "infer", "--img_file", str(SAMPLE_WORD)]
+    assert _pipeline(build_parser().parse_args(image)).settings.language_model > 0
+    assert _pipeline(build_parser().parse_args([*image, "--no_language_model"])).settings.language_model == 0
+    result = run_cli(*image, "--level", "line", "--no_language_model")
+    assert result.returncode == 0 and result.stdout.strip(), result.stderr
+
+
 def test_train_then_infer_with_the_new_model(tmp_path, pairs_fixture):
     model_dir = tmp_path / "model"
     result = run_cli("--mode", "train", "--data_dir", str(pairs_fixture), "--model_dir", str(model_dir),
