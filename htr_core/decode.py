@@ -118,6 +118,8 @@ def ctc_log_likelihoods(log_probs: np.ndarray, label_sequences: Sequence[Sequenc
         return np.zeros(0)
     states = [_ctc_states(labels, blank) for labels in label_sequences]
     lengths = np.array([len(extended) for extended, _ in states])
+    if not len(log_probs):  # no frames: only the empty reading
+        return np.where(lengths == 1, 0.0, -np.inf)
     width = int(lengths.max())
     # Sequences padded with blank states past their end: transitions only run forward, so the
     # padding never reaches a sequence's own states.
@@ -238,10 +240,12 @@ def beam_search_candidates(log_probs: np.ndarray, charset: Charset, beam_width: 
     # Steps before the first and after the last where some character passes ``prune`` only add
     # (all but) the same to every beam, so they are left out: a word crop's frames are mostly
     # such a blank tail (64 steps a word, 17 of them kept), and so are a short line's in a wide batch.
-    busy = np.flatnonzero((np.delete(log_probs, blank, axis=1) > min_log).any(axis=1))
+    passing = log_probs > min_log
+    passing[:, blank] = False
+    busy = np.flatnonzero(passing.any(axis=1))
     if not len(busy):
         return [()]
-    log_probs = log_probs[busy[0] : busy[-1] + 1]
+    log_probs, passing = log_probs[busy[0] : busy[-1] + 1], passing[busy[0] : busy[-1] + 1]
 
     # beams: labels -> [log P(ending in blank), log P(ending in a character)]
     beams: dict[tuple[int, ...], list[float]] = {(): [0.0, neg_inf]}
@@ -272,9 +276,9 @@ def beam_search_candidates(log_probs: np.ndarray, charset: Charset, beam_width: 
             total += lm_weight * lm_score(prefix)
         return total
 
-    for step_array in log_probs:
+    for step_array, step_passing in zip(log_probs, passing):
         step = step_array.tolist()  # Python floats: scalar math below is several times faster
-        candidates = [int(c) for c in np.flatnonzero(step_array > min_log) if c != blank]
+        candidates = np.flatnonzero(step_passing).tolist()
         blank_score = step[blank]
         following: dict[tuple[int, ...], list[float]] = {}
         for prefix, (p_blank, p_char) in beams.items():

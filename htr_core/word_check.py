@@ -54,17 +54,10 @@ def word_log_likelihoods(log_probs: np.ndarray, words: Sequence[str], charset: C
     """log P(word | frames) under CTC for each word (-inf: the charset lacks one of its
     characters, or the frames are too few to spell it)."""
     scores = np.full(len(words), -np.inf)
-    spellable, labels = [], []
-    for index, word in enumerate(words):
-        if not word or charset.unknown_characters(word):
-            continue
-        encoded = charset.encode(word)
-        repeats = int(np.count_nonzero(encoded[1:] == encoded[:-1]))
-        if len(log_probs) >= len(encoded) + repeats:
-            spellable.append(index)
-            labels.append(encoded)
+    spellable = [index for index, word in enumerate(words) if word and not charset.unknown_characters(word)]
     if spellable:
-        scores[spellable] = ctc_log_likelihoods(log_probs, labels, charset.blank_index)
+        scores[spellable] = ctc_log_likelihoods(log_probs, [charset.encode(words[i]) for i in spellable],
+                                                charset.blank_index)
     return scores
 
 

@@ -85,6 +85,7 @@ def test_ctc_likelihoods_of_a_batch_match_each_sequence_alone():
     total = sum(np.exp(lp[np.arange(9), path].sum()) for path in paths if collapse(list(path)) == [1, 2])
     assert np.exp(together[5]) == pytest.approx(total)
     assert len(ctc_log_likelihoods(lp, [], 0)) == 0
+    assert list(ctc_log_likelihoods(lp[:0], [[], [1]], 0)) == [0.0, -np.inf]  # no frames: only ""
 
 
 def test_words_outside_the_lexicon_keep_their_free_reading():
