@@ -17,6 +17,7 @@ from htr_core.dataset_store import count_pairs, save_pair, zip_pairs
 from htr_core.decode import DECODERS
 from htr_core.export import to_alto, to_json, to_page_xml, to_text
 from htr_core.imageio import ImageReadError, read_document, read_image
+from htr_core.languages import LANGUAGE_NAMES, LANGUAGES
 from htr_core.pipeline import Pipeline, PipelineSettings
 from htr_core.segment import SegmentationSettings
 from htr_core.types import PageResult
@@ -54,6 +55,9 @@ def sidebar() -> tuple[PipelineSettings, dict]:
                                  format_func=lambda v: {"auto": "decide for me", "word": "one word",
                                                         "line": "one line", "page": "a page"}[v],
                                  key="level")
+    language = st.sidebar.selectbox("Language", LANGUAGES, format_func=LANGUAGE_NAMES.get, key="language",
+                                    help="The word list the reader decodes and corrects with. French reads "
+                                         "without the word model's check and the English word-pair model.")
     spell = st.sidebar.toggle("Spell correction", value=True, key="spell",
                               help="Corrects best-path and beam-search readings. Word beam search (the "
                                    "default) corrects while decoding, against what the network saw: "
@@ -78,7 +82,7 @@ def sidebar() -> tuple[PipelineSettings, dict]:
     if saved:
         st.sidebar.download_button("Download dataset (zip)", zip_pairs(DATASET_DIR), "htr_dataset.zip",
                                    "application/zip")
-    settings = PipelineSettings(level=level, reader=reader, decoder=decoder, spell=spell,
+    settings = PipelineSettings(level=level, reader=reader, decoder=decoder, spell=spell, language=language,
                                 language_model=PipelineSettings.language_model if context else 0.0,
                                 segmentation=SegmentationSettings(deskew=deskew, remove_rules=rules,
                                                                   word_gap=word_gap))

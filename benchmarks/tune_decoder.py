@@ -96,7 +96,7 @@ def main() -> None:
     print("| --- | --- | --- | --- |")
     best = None
     for size in (10000, 20000, 50000):
-        lexicon = Lexicon.english(size)
+        lexicon = Lexicon.for_language("en", size)
         for weight in (0.0, 0.2, 0.4, 0.7, 1.0, 1.5):
             rates = error_rates(references, lexicon_texts(lexicon, weight, None))
             print(f"| {size} | {weight} | {rates.cer:.2%} | {word_accuracy(rates):.2%} |", flush=True)
@@ -106,7 +106,7 @@ def main() -> None:
     _, size, weight = best
     print(f"best: lexicon_size={size}, lm_weight={weight}")
 
-    lexicon = Lexicon.english(size)
+    lexicon = Lexicon.for_language("en", size)
     print("| out-of-lexicon margin (nats) | CER | word accuracy |")
     print("| --- | --- | --- |")
     best_margin = None

@@ -21,6 +21,7 @@ from fastapi.responses import PlainTextResponse
 from htr_core.decode import DECODERS
 from htr_core.export import FORMATS, export
 from htr_core.imageio import ImageReadError, read_document
+from htr_core.languages import Language
 from htr_core.pipeline import LEVELS, Pipeline, PipelineSettings
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,8 @@ def create_app(load_pipeline: Callable[[], Pipeline] = Pipeline.from_model_dir) 
         spell: bool = Query(True, description="add a spell-corrected text beside the raw reading"),
         language_model: bool = Query(True, description="weigh doubtful words by their neighbours with an "
                                      "English word-pair model (off: other languages, old spellings, codes)"),
+        language: Language = Query("en", description="lexicon and spelling list: en (English) or fr (French); "
+                                   "the word model's check and the word-pair model are English only"),
         format: Literal[FORMATS] = Query("json", description="page = PAGE XML"),
         page: int | None = Query(None, ge=1, description="read only this page (1-based) of a document"),
     ):
@@ -75,7 +78,7 @@ def create_app(load_pipeline: Callable[[], Pipeline] = Pipeline.from_model_dir) 
         if format in ("page", "alto") and len(numbers) > 1:
             raise HTTPException(400, f"{format} holds one page and the document has {len(numbers)}: pass page=N")
 
-        settings = PipelineSettings(level=level, reader=reader, decoder=decoder, spell=spell,
+        settings = PipelineSettings(level=level, reader=reader, decoder=decoder, spell=spell, language=language,
                                     language_model=PipelineSettings.language_model if language_model else 0.0)
         reading = pipeline().with_settings(settings)
         results = [reading.read(images[number - 1]) for number in numbers]

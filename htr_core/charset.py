@@ -7,6 +7,7 @@ space written as ``<space>``) so a model always decodes with the alphabet it was
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
@@ -22,6 +23,23 @@ DEFAULT_CHARACTERS = (
     "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
     "abcdefghijklmnopqrstuvwxyz"
 )
+# French (the Copiste lines' letters and marks) and the few other marks real notes carry, appended
+# so the English characters keep their indices: a model of the English charset initialises one
+# of this charset by copying its output rows (``remap_rows``).
+FRENCH_LETTERS = "àâäçéèêëîïôöùûüÿœæ" + "ÀÂÄÇÉÈÊËÎÏÔÖÙÛÜŸŒÆ"
+OTHER_LETTERS = "áíóñ"  # names and places in French text
+EXTRA_MARKS = "[]%$°«»€"
+MULTILINGUAL_CHARACTERS = DEFAULT_CHARACTERS + EXTRA_MARKS + FRENCH_LETTERS + OTHER_LETTERS
+CHARSETS = {"english": DEFAULT_CHARACTERS, "multilingual": MULTILINGUAL_CHARACTERS}
+
+# Marks written alike by hand but typed differently: labels and references are read as one.
+_SAME_BY_HAND = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u201c": '"', "\u201d": '"',
+                               "\u2013": "-", "\u2014": "-", "\u00a0": " "})
+
+
+def normalise_text(text: str) -> str:
+    """Typographic apostrophes, quotes, dashes and spaces as the plain marks a pen writes."""
+    return text.translate(_SAME_BY_HAND)
 
 
 class UnknownCharacterError(ValueError):
@@ -68,6 +86,17 @@ class Charset:
         """Label indices -> text; the blank and out-of-range indices are dropped."""
         chars = self.characters
         return "".join(chars[i - 1] for i in indices if 1 <= i <= len(chars))
+
+    def remap_rows(self, source: "Charset") -> np.ndarray:
+        """For each of this charset's classes, the class of ``source`` that reads the same
+        character, else its letter without accents ("é" -> "e"), else -1; blank maps to blank."""
+        lookup = source._lookup()
+
+        def row(char: str) -> int:
+            base = unicodedata.normalize("NFD", char)[0]
+            return lookup.get(char, lookup.get(base, -1))
+
+        return np.array([BLANK_INDEX] + [row(c) for c in self.characters], dtype=np.int64)
 
     def save(self, path: Path) -> None:
         lines = [_SPACE_TOKEN if c == " " else c for c in self.characters]

@@ -13,7 +13,9 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
+from htr_core.charset import CHARSETS
 from htr_core.decode import DECODERS
+from htr_core.languages import LANGUAGES
 from htr_core.model_config import LR_SCHEDULES
 
 log = logging.getLogger("htr_core")
@@ -32,6 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--beam_width", type=int, help="beams kept by beamsearch/wordbeamsearch")
     parser.add_argument("--batch_size", type=int, default=64)
     parser.add_argument("--no_spell", action="store_true", help="skip spell correction")
+    parser.add_argument("--language", choices=LANGUAGES, default="en",
+                        help="lexicon and spelling list to read with (en: English, fr: French)")
     infer = parser.add_argument_group("infer")
     infer.add_argument("--img_file", type=Path, nargs="+", help="image(s) to read")
     infer.add_argument("--json", action="store_true", help="one JSON object per image (the page result)")
@@ -44,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
                             "model (for other languages, old spellings, lists and codes)")
     data = parser.add_argument_group("train / validate")
     data.add_argument("--data_dir", type=Path, nargs="+",
-                      help="IAM layout (words.txt/lines.txt), Washington, labels.tsv table or image+.txt pairs")
+                      help="IAM layout (words.txt/lines.txt), Washington, IAM-OnDB, Copiste, labels.tsv table or image+.txt pairs")
     data.add_argument("--split", help="split to validate on (IAM: train/val; Washington: train/dev)")
     data.add_argument("--limit", type=int, help="validate on the first N items only")
     data.add_argument("--report", type=Path, default=Path("validation_report.json"),
@@ -59,11 +63,15 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--synthetic", type=int, default=0, help="synthetic samples per epoch")
     train.add_argument("--strokes", type=int, default=0,
                        help="samples per epoch written with a pen along single-stroke (Hershey) letters")
+    train.add_argument("--line_words", type=int, default=4000,
+                       help="line mode: single words mixed into each epoch (IAM; Washington half as many)")
     train.add_argument("--form_fields", type=float, default=0.0,
                        help="share of training samples framed as form fields (printed label, rule)")
     train.add_argument("--width", type=int,
                        help="input box width in columns (default: the --init_from model's, "
                             "else 128 for words, 512 for lines)")
+    train.add_argument("--charset", choices=tuple(CHARSETS), default="english",
+                       help="characters the new model reads (multilingual: English and French)")
     train.add_argument("--init_from", type=Path, help="start from this model directory's weights")
     train.add_argument("--max_steps_per_epoch", type=int, help="cap steps per epoch (quick runs)")
     parser.add_argument("--verbose", "-v", action="store_true")
@@ -82,7 +90,8 @@ def _recognizer(args: argparse.Namespace):
     model_dir = _model_dir(args)
     if not model_dir.exists():
         raise CliError(f"model directory {model_dir} does not exist")
-    return Recognizer(model_dir, decoder=args.decoder, beam_width=args.beam_width)
+    return Recognizer(model_dir, decoder=args.decoder, beam_width=args.beam_width,
+                      language=getattr(args, "language", "en"))
 
 
 def _corrector(args: argparse.Namespace):
@@ -90,7 +99,7 @@ def _corrector(args: argparse.Namespace):
         return None
     from htr_core.spell import SpellCorrector
 
-    return SpellCorrector()
+    return SpellCorrector(language=getattr(args, "language", "en"))
 
 
 def _pipeline(args: argparse.Namespace):
@@ -98,7 +107,7 @@ def _pipeline(args: argparse.Namespace):
     from htr_core.pipeline import Pipeline, PipelineSettings
 
     settings = PipelineSettings(level=args.level, reader="line" if args.line_mode or not args.word_reader else "word",
-                                decoder=args.decoder, spell=not args.no_spell,
+                                decoder=args.decoder, spell=not args.no_spell, language=args.language,
                                 language_model=0.0 if args.no_language_model else PipelineSettings.language_model)
     if args.model_dir is not None:
         recognizer = _recognizer(args)
@@ -158,7 +167,8 @@ def run_validate(args: argparse.Namespace, out=sys.stdout) -> int:
 def run_train(args: argparse.Namespace, out=sys.stdout) -> int:
     from htr_core.train import TrainConfig, train
 
-    iam_dir, washington_dir, pairs = None, None, []
+    iam_dir = washington_dir = iam_ondb_dir = copiste_dir = None
+    pairs = []
     for data_dir in args.data_dir or []:
         if not data_dir.is_dir():
             raise CliError(f"--data_dir {data_dir} is not a folder")
@@ -166,15 +176,22 @@ def run_train(args: argparse.Namespace, out=sys.stdout) -> int:
             iam_dir = data_dir
         elif (data_dir / "words_train.jsonl").exists():
             washington_dir = data_dir
+        elif (data_dir / "strokes.npz").exists():
+            iam_ondb_dir = data_dir
+        elif (data_dir / "lines.jsonl").exists() and (data_dir / "pages").is_dir():
+            copiste_dir = data_dir
         else:
             pairs.append(data_dir)
-    if not (iam_dir or washington_dir or pairs or (args.fonts_dir and args.synthetic) or args.strokes):
+    if not (iam_dir or washington_dir or iam_ondb_dir or copiste_dir or pairs
+            or (args.fonts_dir and args.synthetic) or args.strokes):
         raise CliError("--mode train needs --data_dir, --fonts_dir with --synthetic N, or --strokes N")
     config = TrainConfig(
         model_dir=_model_dir(args), name="line" if args.line_mode else "word", line_mode=args.line_mode,
         width=args.width,
-        iam_dir=iam_dir, washington_dir=washington_dir, pairs_dirs=tuple(pairs), fonts_dir=args.fonts_dir,
+        iam_dir=iam_dir, washington_dir=washington_dir, iam_ondb_dir=iam_ondb_dir, copiste_dir=copiste_dir,
+        charset=args.charset, pairs_dirs=tuple(pairs), fonts_dir=args.fonts_dir,
         synthetic_per_epoch=args.synthetic, strokes_per_epoch=args.strokes, form_fields=args.form_fields,
+        words_in_line_mode=args.line_words,
         batch_size=args.batch_size, epochs=args.epochs,
         learning_rate=args.learning_rate, lr_schedule=args.lr_schedule, init_from=args.init_from,
         max_steps_per_epoch=args.max_steps_per_epoch, fast=args.fast, verbose=1 if out.isatty() else 2,

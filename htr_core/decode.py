@@ -175,18 +175,18 @@ class Lexicon:
         return self.log_prior.get(word.lower(), self.floor)
 
     @classmethod
-    def english(cls, size: int = 50000) -> "Lexicon":
-        """The most frequent words of autocorrect's English list (ships with the package); one
-        shared instance a size, so the line and the word model hold a single copy."""
-        return _english_lexicon(size)
+    def for_language(cls, language: str = "en", size: int = 50000) -> "Lexicon":
+        """The ``size`` most frequent words of the language's list (``languages.word_counts``);
+        one shared instance a language and size, so the line and the word model hold one copy."""
+        return _language_lexicon(language, size)
 
 
 @functools.lru_cache(maxsize=4)
-def _english_lexicon(size: int) -> Lexicon:
-    from htr_core.spell import english_word_counts
+def _language_lexicon(language: str, size: int) -> Lexicon:
+    from htr_core.languages import word_counts
 
-    counts = english_word_counts()
-    top = sorted(counts, key=lambda w: -counts[w])[:size]
+    counts = word_counts(language)
+    top = sorted((w for w in counts if w.isalpha()), key=lambda w: -counts[w])[:size]
     return Lexicon({w: counts[w] for w in top})
 
 

@@ -15,6 +15,7 @@ import numpy as np
 
 from htr_core.decode import geometric_mean, word_runs
 from htr_core.language_model import BigramModel
+from htr_core.languages import Language, check_language
 from htr_core.preprocess import CropGeometry
 from htr_core.runtime import Reading, Recognizer, default_model_dir
 from htr_core.segment import Segmentation, SegmentationSettings, segment_page
@@ -42,6 +43,9 @@ class PipelineSettings:
     # How much an English word bigram model counts in that check, choosing among the words the
     # two models offer by the words around them (0: not at all; tuned there too).
     language_model: float = 0.6
+    # The lexicon and spelling list to read in; the word model's check and the word-pair model
+    # are English only (the word model reads no accents), so other languages read without them.
+    language: Language = "en"
     segmentation: SegmentationSettings = SegmentationSettings()
 
 
@@ -58,8 +62,9 @@ class Pipeline:
             raise ValueError("a pipeline needs a line or a word recognizer")
         if settings.level not in LEVELS:
             raise ValueError(f"unknown level {settings.level!r}; choose one of {', '.join(LEVELS)}")
-        self.line_recognizer = line_recognizer
-        self.word_recognizer = word_recognizer
+        check_language(settings.language)
+        self.line_recognizer = line_recognizer and line_recognizer.with_language(settings.language)
+        self.word_recognizer = word_recognizer and word_recognizer.with_language(settings.language)
         self.corrector = corrector
         self.settings = settings
         self.segmenter = segmenter
@@ -72,13 +77,13 @@ class Pipeline:
         word_dir = Path(models_dir) / "word" if models_dir else default_model_dir(False)
         line = Recognizer(line_dir, decoder=settings.decoder, threads=threads) if line_dir.exists() else None
         word = Recognizer(word_dir, decoder=settings.decoder, threads=threads) if word_dir.exists() else None
-        return cls(line, word, SpellCorrector() if settings.spell else None, settings)
+        return cls(line, word, SpellCorrector(language=settings.language) if settings.spell else None, settings)
 
     def with_settings(self, settings: PipelineSettings) -> "Pipeline":
         """The same loaded models under other settings (cheap: nothing is reloaded)."""
         corrector = self.corrector if settings.spell else None
-        if settings.spell and corrector is None:
-            corrector = SpellCorrector()
+        if settings.spell and (corrector is None or corrector.language != settings.language):
+            corrector = SpellCorrector(language=settings.language)
         return Pipeline(self.line_recognizer, self.word_recognizer, corrector, settings, self.segmenter)
 
     def _raw_and_corrected(self, reading: Decoded) -> tuple[str, str]:
@@ -163,7 +168,8 @@ class Pipeline:
         where there is a word model, a weight for it and the default decoders."""
         word_reader = self.word_recognizer
         if (word_reader is None or recognizer is word_reader or not recognizer.config.line_mode
-                or not self.settings.word_check or self.settings.decoder is not None):
+                or not self.settings.word_check or self.settings.decoder is not None
+                or self.settings.language != "en"):
             return [r.decoded for r in read]
         pieces = [word_crops(reading, recognizer, crop) for reading, crop in zip(read, crops)]
         weight = self.settings.language_model

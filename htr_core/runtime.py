@@ -6,6 +6,7 @@ CLI's ``infer`` and the REST API rely on.
 
 from __future__ import annotations
 
+import copy
 import logging
 import math
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ import numpy as np
 
 from htr_core.charset import Charset
 from htr_core.decode import DECODERS, Lexicon, decode
+from htr_core.languages import check_language
 from htr_core.model_config import CHARSET_FILE, KERAS_FILE, ONNX_FILE, ModelConfig
 from htr_core.preprocess import CropGeometry, place_in_box, trim_to_ink
 from htr_core.types import Decoded
@@ -91,6 +93,7 @@ class Recognizer:
         backend: Callable[[np.ndarray], np.ndarray] | None = None,
         prefer: str = "onnx",
         min_steps_per_char: float | None = None,
+        language: str = "en",
     ):
         self.model_dir = Path(model_dir)
         self.config = ModelConfig.load(self.model_dir)
@@ -102,6 +105,7 @@ class Recognizer:
         self.lm_weight = self.config.lm_weight if lm_weight is None else lm_weight
         self.min_steps_per_char = (self.config.min_steps_per_char if min_steps_per_char is None
                                    else min_steps_per_char) or 0.0
+        self.language = check_language(language)
         self._lexicon = lexicon
         if backend is not None:
             self._run = backend
@@ -115,8 +119,16 @@ class Recognizer:
     @property
     def lexicon(self) -> Lexicon:
         if self._lexicon is None:
-            self._lexicon = Lexicon.english(self.config.lexicon_size)
+            self._lexicon = Lexicon.for_language(self.language, self.config.lexicon_size)
         return self._lexicon
+
+    def with_language(self, language: str) -> "Recognizer":
+        """The same loaded model decoding with another language's lexicon."""
+        if check_language(language) == self.language:
+            return self
+        other = copy.copy(self)
+        other.language, other._lexicon = language, None
+        return other
 
     def prepare(self, crops: Sequence[np.ndarray],
                 stretches: Sequence[float] | None = None) -> tuple[np.ndarray, list[CropGeometry]]:

@@ -14,13 +14,13 @@ from pathlib import Path
 
 import numpy as np
 
-from htr_core.charset import Charset
+from htr_core.charset import CHARSETS, Charset
 from htr_core.data.batching import make_batch, max_label_length, usable_indices
 from htr_core.data.dataset import ConcatDataset, Dataset, FileDataset, Sample, SampledDataset
 from htr_core.decode import best_path
 from htr_core.metrics import error_rates
 from htr_core.model import build_crnn, export_onnx, load_keras_model, save_model_dir
-from htr_core.model_config import KERAS_FILE, LR_SCHEDULES, ONNX_FILE, ModelConfig, check_keys
+from htr_core.model_config import CHARSET_FILE, KERAS_FILE, LR_SCHEDULES, ONNX_FILE, ModelConfig, check_keys
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +36,9 @@ class TrainConfig:
     width: int | None = None  # default: that of init_from's model, else 128 for words, 512 for lines
     iam_dir: Path | None = None
     washington_dir: Path | None = None
+    iam_ondb_dir: Path | None = None  # pen-stroke lines, drawn in a random style each epoch
+    copiste_dir: Path | None = None  # French lines cut from ruled pages
+    charset: str = "english"  # a name in charset.CHARSETS
     pairs_dirs: tuple[Path, ...] = ()
     fonts_dir: Path | None = None
     synthetic_per_epoch: int = 0
@@ -59,6 +62,8 @@ class TrainConfig:
     def __post_init__(self):
         if self.lr_schedule not in LR_SCHEDULES:
             raise ValueError(f"lr_schedule must be one of {LR_SCHEDULES}, not {self.lr_schedule!r}")
+        if self.charset not in CHARSETS:
+            raise ValueError(f"charset must be one of {tuple(CHARSETS)}, not {self.charset!r}")
 
     @classmethod
     def from_dict(cls, data: dict) -> "TrainConfig":
@@ -94,6 +99,25 @@ def epochs_trained(model_dir: Path) -> int:
     return int(best) + int(state.get("prior_epochs", 0))
 
 
+def copy_weights(source, source_charset: Charset, target, target_charset: Charset) -> None:
+    """``source``'s weights into ``target``; where the charsets differ, each output class starts
+    from the source class of the same character (or its unaccented letter), new ones as built."""
+    if source_charset == target_charset:
+        target.set_weights(source.get_weights())
+        return
+    rows = target_charset.remap_rows(source_charset)
+    for layer in target.layers:
+        weights = source.get_layer(layer.name).get_weights()
+        if layer.name == "logits":
+            kernel, bias = layer.get_weights()
+            known = rows >= 0
+            kernel[:, known], bias[known] = weights[0][:, rows[known]], weights[1][rows[known]]
+            bias[~known] = bias[known].min() if known.any() else bias[~known]
+            weights = [kernel, bias]
+        layer.set_weights(weights)
+    log.info("output classes copied from %d of %d characters", int((rows[1:] >= 0).sum()), len(rows) - 1)
+
+
 def build_datasets(config: TrainConfig) -> tuple[Dataset, Dataset]:
     """(train, holdout) from every configured source."""
     from htr_core.data.iam import is_holdout_writer, load_iam_words
@@ -122,9 +146,26 @@ def build_datasets(config: TrainConfig) -> tuple[Dataset, Dataset]:
             train_parts.append(word_set)
         holdout_parts.append(FileDataset(held))
     if config.washington_dir is not None:
-        train_parts.append(washington_word_crops(config.washington_dir, "train"))
+        washington_words = washington_word_crops(config.washington_dir, "train")
         if config.line_mode:
+            # One hand's words: a share of an epoch, like IAM's, so lines of many hands dominate.
+            train_parts.append(SampledDataset(washington_words, config.words_in_line_mode // 2, config.seed + 5))
             train_parts.append(washington_line_crops(config.washington_dir, "train"))
+        else:
+            train_parts.append(washington_words)
+    if config.iam_ondb_dir is not None:
+        from htr_core.data.iam_ondb import OnlineLineDataset, load_online_lines
+
+        train_parts.append(OnlineLineDataset(load_online_lines(config.iam_ondb_dir, "train"), config.seed + 3))
+        # Its own writer-independent val split selects the model (drawn in one random style a line).
+        held_lines = load_online_lines(config.iam_ondb_dir, "val")
+        holdout_parts.append(OnlineLineDataset(held_lines[:: max(1, len(held_lines) // 500)], config.seed + 4))
+    if config.copiste_dir is not None:
+        from htr_core.data.copiste import copiste_line_crops, is_holdout_page, load_copiste_lines
+
+        lines = load_copiste_lines(config.copiste_dir, "train")
+        train_parts.append(copiste_line_crops(config.copiste_dir, [ln for ln in lines if not is_holdout_page(ln.page)]))
+        holdout_parts.append(copiste_line_crops(config.copiste_dir, [ln for ln in lines if is_holdout_page(ln.page)]))
     for folder in config.pairs_dirs:
         pairs = load_pairs(folder)
         log.info("%s: %d image/text pairs", folder, len(pairs))
@@ -228,7 +269,7 @@ def train(config: TrainConfig) -> dict:
     width = config.width or input_width(config)
     model_config = ModelConfig(name=config.name, line_mode=config.line_mode, width=width,
                                **config.model_overrides)
-    charset = Charset()
+    charset = Charset(CHARSETS[config.charset])
     keras.utils.set_random_seed(config.seed)
 
     # Written first, so a model exported mid-run still says how it was trained.
@@ -251,8 +292,8 @@ def train(config: TrainConfig) -> dict:
                  "history": [], "prior_epochs": 0}
         model = build_crnn(model_config, charset)
         if config.init_from is not None:
-            source = load_keras_model(config.init_from)
-            model.set_weights(source.get_weights())
+            copy_weights(load_keras_model(config.init_from), Charset.load(Path(config.init_from) / CHARSET_FILE),
+                         model, charset)
             state["prior_epochs"] = epochs_trained(config.init_from)
             log.info("initialised weights from %s (%d epochs)", config.init_from, state["prior_epochs"])
     model.compile(optimizer=keras.optimizers.Adam(state["learning_rate"], clipnorm=5.0),

@@ -123,3 +123,16 @@ def test_the_service_never_imports_tensorflow():
             "print('tensorflow' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert json.loads(out.stdout.strip().splitlines()[-1].lower()) is False
+
+
+def test_language_reaches_the_pipeline_and_unknown_ones_are_refused(client, monkeypatch):
+    from htr_core.pipeline import Pipeline
+
+    asked = []
+    real = Pipeline.with_settings
+    monkeypatch.setattr(Pipeline, "with_settings", lambda self, settings: asked.append(settings) or real(self, settings))
+    word = (ROOT / "sample_images" / "word_you.png").read_bytes()
+    for query, language in (("", "en"), ("?language=fr", "fr")):
+        assert client.post(f"/v1/read{query}", files={"file": ("w.png", word)}).status_code == 200
+        assert asked.pop().language == language
+    assert client.post("/v1/read?language=de", files={"file": ("w.png", word)}).status_code == 422

@@ -144,6 +144,10 @@ def test_sample_page_and_settings(app):
     assert app.toggle(key="context").value  # the English word-pair model weighs doubtful words
     app.toggle(key="context").set_value(False).run()
     assert not errors(app) and len(app.code[0].value.splitlines()) >= 5
+    assert app.selectbox(key="language").value == "en"
+    app.selectbox(key="language").set_value("fr").run()  # French lexicon and spelling list
+    assert not errors(app) and len(app.code[0].value.splitlines()) >= 5
+    app.selectbox(key="language").set_value("en")
     app.selectbox(key="decoder").set_value("bestpath")
     app.toggle(key="spell").set_value(False)
     app.run()

@@ -36,3 +36,24 @@ def test_save_load_keeps_space(tmp_path):
     charset = Charset(" ab")
     charset.save(tmp_path / "charset.txt")
     assert Charset.load(tmp_path / "charset.txt") == charset
+
+
+def test_the_multilingual_charset_extends_the_english_one_in_place():
+    from htr_core.charset import CHARSETS
+
+    english, both = CHARSETS["english"], CHARSETS["multilingual"]
+    assert both.startswith(english)  # English classes keep their indices
+    for char in "éèêëàâçîïôöùûüœæÿÉÈÀÇŒ«»€":
+        assert char in both, char
+    assert Charset(both).encode("l'été à Noël") is not None
+
+
+def test_remap_rows_finds_each_characters_source_class():
+    rows = Charset("aéœ").remap_rows(Charset("ea"))
+    assert rows.tolist() == [0, 2, 1, -1]  # blank, "a", "é" from "e", "œ" has no source
+
+
+def test_typographic_marks_read_as_the_ones_a_pen_writes():
+    from htr_core.charset import normalise_text
+
+    assert normalise_text("l’eau – “oui”") == "l'eau - \"oui\""

@@ -142,3 +142,16 @@ def test_shipped_onnx_reads_like_its_keras_weights(name, samples):
     keras_texts = [reading.text for reading in keras_model.read(crops, decoder="bestpath")]
     # int8 weights may tip a character the network is torn about ("Pay" / "Pary"), no more.
     assert error_rates(keras_texts, onnx_texts).cer <= 0.02
+
+
+def test_language_picks_the_lexicon_and_spelling_list():
+    from htr_core.cli import _pipeline, build_parser
+
+    image = ["--mode", "infer", "--img_file", str(SAMPLE_WORD)]
+    assert _pipeline(build_parser().parse_args(image)).settings.language == "en"
+    french = _pipeline(build_parser().parse_args([*image, "--language", "fr"]))
+    assert french.settings.language == "fr" and french.line_recognizer.language == "fr"
+    result = run_cli(*image, "--language", "fr")
+    assert result.returncode == 0 and result.stdout.strip(), result.stderr
+    refused = run_cli(*image, "--language", "de")
+    assert refused.returncode == 2 and "invalid choice" in refused.stderr

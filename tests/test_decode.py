@@ -147,7 +147,7 @@ def test_decode_dispatch_and_errors():
 
 
 def test_english_lexicon_comes_from_the_package_word_list():
-    lexicon = Lexicon.english(size=5000)
+    lexicon = Lexicon.for_language("en", size=5000)
     assert "the" in lexicon and "The" in lexicon
     assert lexicon.is_prefix("th") and not lexicon.is_prefix("qzx")
 

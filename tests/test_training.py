@@ -151,3 +151,44 @@ def test_stroke_drawn_samples_are_a_training_source(tmp_path):
     assert len(train_set) == 5 and len(holdout) == 0
     image, text = train_set[0]
     assert image.dtype == np.uint8 and image.min() < 128 and len(text.split()) >= 3
+
+
+def test_a_model_of_a_larger_charset_starts_from_the_smaller_ones_output_rows(tiny_model, tmp_path):
+    from htr_core.charset import CHARSETS, Charset
+    from htr_core.model import build_crnn, load_keras_model
+    from htr_core.train import copy_weights
+
+    source_dir = tiny_model[0]
+    source, english = load_keras_model(source_dir), Charset.load(source_dir / "charset.txt")
+    french = Charset(CHARSETS["multilingual"])
+    target = build_crnn(ModelConfig.load(source_dir), french)
+    copy_weights(source, english, target, french)
+    kernel, bias = target.get_layer("logits").get_weights()
+    source_kernel, source_bias = source.get_layer("logits").get_weights()
+    lookup = {c: i + 1 for i, c in enumerate(english.characters)}
+    for char, base in (("e", "e"), ("é", "e"), ("À", "A"), ("Z", "Z")):
+        column = french.characters.index(char) + 1
+        assert np.array_equal(kernel[:, column], source_kernel[:, lookup[base]]), char
+    assert np.array_equal(kernel[:, 0], source_kernel[:, 0])  # the blank stays the blank
+    new = french.characters.index("œ") + 1  # no letter to start from: as built, with the lowest bias
+    assert bias[new] == pytest.approx(source_bias.min())
+    assert np.array_equal(target.get_layer("conv0").get_weights()[0], source.get_layer("conv0").get_weights()[0])
+    # Same charset: a plain copy.
+    same = build_crnn(ModelConfig.load(source_dir), english)
+    copy_weights(source, english, same, english)
+    assert all(np.array_equal(a, b) for a, b in zip(same.get_weights(), source.get_weights()))
+
+
+def test_new_line_sources_join_training_and_model_selection(tmp_path):
+    from htr_core.train import TrainConfig, build_datasets
+    from test_data_lines import _write_online
+
+    zigzag = [[x, 0 if x % 200 else 600] for x in range(0, 1001, 100)]
+    online = _write_online(tmp_path / "ondb", [("a01-000u-01", "train", "a line", [zigzag]),
+                                               ("a01-000u-02", "val", "held out", [zigzag]),
+                                               ("a01-001u-01", "dev", "never seen", [zigzag])])
+    train_set, holdout = build_datasets(TrainConfig(model_dir=tmp_path / "m", line_mode=True, iam_ondb_dir=online,
+                                                    charset="multilingual"))
+    assert [train_set[0][1]] == ["a line"] and [holdout[0][1]] == ["held out"]  # dev is never read
+    with pytest.raises(ValueError, match="charset"):
+        TrainConfig(model_dir="x", charset="klingon")

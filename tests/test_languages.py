@@ -1,0 +1,46 @@
+"""Reading in English or French: lexicons, spelling lists, and the setting in pipeline, CLI, API and app."""
+
+import pytest
+
+from htr_core.decode import Lexicon
+from htr_core.languages import LANGUAGES, check_language, word_counts
+from htr_core.pipeline import Pipeline, PipelineSettings
+from htr_core.spell import SpellCorrector
+
+from conftest import draw_page
+
+
+def test_each_language_has_its_own_word_list():
+    assert LANGUAGES == ("en", "fr")
+    french, english = Lexicon.for_language("fr", 50000), Lexicon.for_language("en", 50000)
+    for word in ("été", "français", "québec", "rivière"):
+        assert word in french and word not in english, word
+    assert "although" in english and "although" not in french
+    assert Lexicon.for_language("fr", 50000) is french  # one shared copy a language and size
+    assert word_counts("fr")["de"] > word_counts("fr")["rivière"]
+    with pytest.raises(ValueError, match="language"):
+        check_language("de")
+
+
+def test_spelling_is_corrected_against_the_chosen_language():
+    assert SpellCorrector(language="fr").correct("bonjor Québc") == "bonjour Québec"
+    # English leaves alone a word its alphabet cannot spell, instead of cutting it down.
+    assert SpellCorrector().correct("un café") == "un café"
+
+
+def test_french_reads_with_the_french_lexicon_and_without_the_english_checks(fake_recognizer):
+    page, _ = draw_page(["a bb ccc"])
+    line_model = fake_recognizer(["a bb ccc"] * 4)
+    word_model = fake_recognizer([], line_mode=False, width=128, name="word")
+    english = Pipeline(line_model, word_model, settings=PipelineSettings(level="line"))
+    english.read(page)
+    assert word_model.calls  # the word model checks English lines
+    word_model.calls.clear()
+    french = english.with_settings(PipelineSettings(level="line", language="fr"))
+    assert french.line_recognizer.lexicon is Lexicon.for_language("fr", french.line_recognizer.config.lexicon_size)
+    assert french.line_recognizer.run_model is not None and french.corrector.language == "fr"
+    french.read(page)
+    assert word_model.calls == []  # no word model check, no English word pairs
+    assert english.line_recognizer.language == "en"  # the English pipeline is unchanged
+    with pytest.raises(ValueError, match="language"):
+        Pipeline(line_model, settings=PipelineSettings(language="xx"))
