@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
+from htr_core.data.canvas import CANVAS_HEIGHT, CANVAS_WIDTH, DEFAULT_PEN
 from htr_core.dataset_store import count_pairs, save_pair, zip_pairs
 from htr_core.decode import DECODERS
 from htr_core.export import to_alto, to_json, to_page_xml, to_text
@@ -93,13 +94,13 @@ def drawn_image() -> list[tuple[str, np.ndarray]]:
     from streamlit_drawable_canvas import st_canvas
 
     left, right = st.columns([1, 3])
-    pen = left.slider("Pen width", 2, 20, 6)
+    pen = left.slider("Pen width", 2, 20, DEFAULT_PEN)
     if left.button("Clear canvas"):
         st.session_state["canvas_version"] = st.session_state.get("canvas_version", 0) + 1
     left.caption("Write a word or a few lines with the mouse, a pen or a finger. The toolbar undoes strokes.")
     with right:
         result = st_canvas(stroke_width=pen, stroke_color="#000000", background_color="#ffffff",
-                           height=300, width=800, drawing_mode="freedraw", return_image_data=True,
+                           height=CANVAS_HEIGHT, width=CANVAS_WIDTH, drawing_mode="freedraw", return_image_data=True,
                            key=f"canvas_{st.session_state.get('canvas_version', 0)}")
     data = result.image_bytes if result is not None else None
     if not data:
@@ -206,6 +207,8 @@ def main() -> None:
         return
     if not images:
         return
+    if source == "Draw":  # a clean drawing: segmented as one (no deskew or rules, letters filled)
+        settings = settings.for_drawing()
     try:
         pipeline = load_pipeline()
     except (FileNotFoundError, ValueError) as exc:

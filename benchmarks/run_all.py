@@ -40,7 +40,11 @@ SETS = {
     "washington_dev_pages": ("page", "Washington dev pages, whole scans"),
     "cabuyao_crops": ("page", "cabuyao phone photos, handwritten region"),
     "cabuyao_pages": ("page", "cabuyao phone photos, whole page (printed text too)"),
+    "iam_ondb_dev_lines": ("line", "IAM-OnDB dev writers' lines (every 3rd), drawn from their strokes with one plain pen"),
+    "iam_ondb_dev_canvas": ("canvas", "the same lines drawn on the app's 800-px canvas, read as the app reads a drawing"),
+    "copiste_dev_lines": ("line_fr", "Copiste dev pages' lines (French), cut by their polygons"),
 }
+ONDB_STRIDE = 3  # every 3rd IAM-OnDB dev line: 494 of 1,482, so the whole run stays under 30 minutes
 
 # system name -> the kinds of set it reads
 SYSTEMS = {
@@ -50,10 +54,14 @@ SYSTEMS = {
     "htr_core line model, wordbeamsearch": ("line",),
     # What the pipeline reads a line as: the line model's reading, each word checked by the word model.
     "htr_core line model, word-checked": ("line",),
+    # A French line as the pipeline reads it with language=fr (French lexicon, no English checks).
+    "htr_core line model, French": ("line_fr",),
+    # A drawing as the app reads it: the whole canvas through the pipeline, default settings.
+    "htr_core app, drawing": ("canvas",),
     "htr_core pages, line model": ("page",),
     "htr_core pages, word model": ("page",),
-    "rapidocr 3.10, det+rec": ("word", "line", "page"),
-    "rapidocr 3.10, rec only": ("word", "line"),
+    "rapidocr 3.10, det+rec": ("word", "line", "page", "canvas"),
+    "rapidocr 3.10, rec only": ("word", "line", "line_fr"),
     # rapidocr's recognizer on the line crops our segmentation cuts: with the lines held equal,
     # the difference from our line model's row is the recognizers' alone.
     "rapidocr 3.10, rec on our line crops": ("page",),
@@ -69,6 +77,7 @@ DET_CROP_LIMIT = 60
 QUICK_ITEMS, QUICK_PAGES, QUICK_DET_CROPS = 15, 1, 5
 # The row each peer is compared with: for pages, the reader the pipeline uses by default.
 OURS = {"word": "htr_core word model, wordbeamsearch", "line": "htr_core line model, word-checked",
+        "line_fr": "htr_core line model, French", "canvas": "htr_core app, drawing",
         "page": f"htr_core pages, {PipelineSettings().reader} model"}
 
 
@@ -93,6 +102,18 @@ def load_set(name: str, data: Path, limit: int | None) -> tuple[list, list[str]]
     elif name == "washington_dev_pages":
         pages = washington_pages(data / "washington", "dev")[:limit]
         return ([read_image(data / "washington" / p.page) for p in pages], [" ".join(p.line_texts) for p in pages])
+    elif name.startswith("iam_ondb"):
+        from htr_core.data.canvas import draw_on_canvas
+        from htr_core.data.iam_ondb import InkStyle, OnlineLineDataset, load_online_lines
+
+        lines = load_online_lines(data / "iam_ondb", "dev")[::ONDB_STRIDE][:limit]
+        if name == "iam_ondb_dev_canvas":
+            return [draw_on_canvas([line.strokes]) for line in lines], [line.text for line in lines]
+        dataset = OnlineLineDataset(lines, fixed_style=InkStyle(height=64, pen_width=3))
+    elif name == "copiste_dev_lines":
+        from htr_core.data.copiste import copiste_line_crops, load_copiste_lines
+
+        dataset = copiste_line_crops(data / "copiste", load_copiste_lines(data / "copiste", "dev"))
     elif name.startswith("cabuyao"):
         items = load_cabuyao(data / "cabuyao", limit)
         images = []
@@ -118,9 +139,13 @@ def make_reader(system: str, kind: str):
             reader = "word" if "word model" in system else "line"
             pipeline = Pipeline.from_model_dir(settings=PipelineSettings(level="page", reader=reader))
             return lambda grey: " ".join(pipeline.read(grey).corrected_text.split("\n"))
-        if system.endswith("word-checked"):
-            pipeline = Pipeline.from_model_dir(settings=PipelineSettings(level="line"))
+        if system.endswith("word-checked") or system.endswith("French"):
+            language = "fr" if system.endswith("French") else "en"
+            pipeline = Pipeline.from_model_dir(settings=PipelineSettings(level="line", language=language))
             return lambda grey: pipeline.read(grey).corrected_text
+        if system.endswith("drawing"):
+            pipeline = Pipeline.from_model_dir(settings=PipelineSettings().for_drawing())
+            return lambda grey: " ".join(pipeline.read(grey).corrected_text.split("\n"))
         line = "line model" in system
         decoder = system.rsplit(", ", 1)[1]
         recognizer = Recognizer(default_model_dir(line), decoder=decoder)
@@ -139,7 +164,7 @@ def make_reader(system: str, kind: str):
     if system.startswith("tesseract"):
         from peers import TesseractPeer
 
-        peer = TesseractPeer(psm={"word": 8, "line": 7, "page": 6}[kind])
+        peer = TesseractPeer(psm={"word": 8, "line": 7, "page": 6, "canvas": 6}[kind])
         return lambda grey: " ".join(peer.read(grey))
     raise ValueError(system)
 

@@ -7,7 +7,7 @@ or two recognizers (word and/or line model) and an optional spell corrector.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -47,6 +47,11 @@ class PipelineSettings:
     # are English only (the word model reads no accents), so other languages read without them.
     language: Language = "en"
     segmentation: SegmentationSettings = SegmentationSettings()
+
+    def for_drawing(self) -> "PipelineSettings":
+        """These settings for a drawing made on the app's canvas (its word gap kept)."""
+        drawing = replace(SegmentationSettings.for_drawing(), word_gap=self.segmentation.word_gap)
+        return replace(self, segmentation=drawing)
 
 
 class Pipeline:

@@ -1,0 +1,67 @@
+"""Drawings on the app's canvas, made here from pen strokes: segmented as drawings, then read."""
+
+import numpy as np
+import pytest
+
+from htr_core.data.canvas import CANVAS_HEIGHT, CANVAS_WIDTH, draw_on_canvas
+from htr_core.segment import SegmentationSettings, segment_page
+
+FACES = ("futural", "rowmans")  # single-stroke print, as a mouse or a finger writes
+
+
+def strokes_of(text: str, face: str) -> list[np.ndarray]:
+    from HersheyFonts import HersheyFonts
+
+    font = HersheyFonts()
+    font.load_default_font(face)
+    return [np.array(stroke, dtype=np.float64) for stroke in font.strokes_for_text(text)]
+
+
+def drawing(lines: list[str], face: str = "futural") -> np.ndarray:
+    return draw_on_canvas([strokes_of(text, face) for text in lines])
+
+
+def check_invariants(grey: np.ndarray, segmentation) -> None:
+    height, width = grey.shape
+    boxes = [line.box for line in segmentation.lines]
+    assert all(0 <= b.x0 < b.x1 <= width and 0 <= b.y0 < b.y1 <= height for b in boxes)
+    assert [b.y0 for b in boxes] == sorted(b.y0 for b in boxes)  # reading order, top to bottom
+    owners = np.zeros(grey.shape, np.int32)
+    for number, (line, crop) in enumerate(zip(segmentation.lines, segmentation.line_images), start=1):
+        ink = crop < 128
+        region = owners[line.crop_box.y0:line.crop_box.y1, line.crop_box.x0:line.crop_box.x1]
+        assert not (region[ink] > 0).any()  # every ink pixel in at most one line
+        region[ink] = number
+    assert (owners[grey < 128] > 0).mean() > 0.99  # and nearly all of it in some line
+
+
+@pytest.mark.parametrize("face", FACES)
+@pytest.mark.parametrize("text,words", [("hello", 1), ("jiggly", 1), ("cat", 1), ("quiet time", 2)])
+def test_one_drawn_word_or_line_is_one_line_with_its_ascenders_dots_and_descenders(face, text, words):
+    grey = drawing([text], face)
+    assert grey.shape == (CANVAS_HEIGHT, CANVAS_WIDTH)
+    segmentation = segment_page(grey, SegmentationSettings.for_drawing())
+    assert len(segmentation.lines) == 1, text
+    line = segmentation.lines[0]
+    rows = np.flatnonzero((grey < 128).any(axis=1))
+    assert line.box.y0 <= rows[0] and line.box.y1 > rows[-1]  # i-dots and ascenders, descenders kept
+    assert len(line.words) == words
+    check_invariants(grey, segmentation)
+
+
+@pytest.mark.parametrize("face", FACES)
+def test_three_drawn_lines_are_three_lines_in_order(face):
+    grey = drawing(["the cat sat", "on a mat", "jumping dogs"], face)
+    segmentation = segment_page(grey, SegmentationSettings.for_drawing())
+    assert [len(line.words) for line in segmentation.lines] == [3, 3, 2]
+    check_invariants(grey, segmentation)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lines", [["hello world"], ["the cat sat", "on a mat", "jumping dogs"]])
+def test_printed_drawings_read_right_in_the_default_settings(lines):
+    from htr_core.pipeline import Pipeline, PipelineSettings
+
+    pipeline = Pipeline.from_model_dir(settings=PipelineSettings().for_drawing())
+    for face in FACES:
+        assert pipeline.read(drawing(lines, face)).corrected_text == "\n".join(lines), face
