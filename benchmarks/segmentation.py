@@ -1,10 +1,13 @@
-"""Line and word segmentation scores on the Washington pages (boxes at IoU >= 0.5).
+"""Line and word segmentation scores on Washington and Copiste pages (boxes at IoU >= 0.5).
 
-    .venv/bin/python benchmarks/segmentation.py [--split dev] [--data ../shared/data/washington]
+    .venv/bin/python benchmarks/segmentation.py [--pages washington|copiste] [--split dev]
 
-Ground-truth line boxes are the union of each line's word boxes. Tune on --split train only.
-"words F1" scores the segmenter's gap-based word boxes; "read words F1" the word boxes a page
-reading returns (the default line reader places them from the recognizer's character spans).
+Washington: ground-truth line boxes are the union of each line's word boxes; "words F1" scores
+the segmenter's gap-based word boxes, "read words F1" the word boxes a page reading returns (the
+default line reader places them from the recognizer's character spans). Copiste: line boxes are
+the boxes of the transcribed lines (the printed notice at the top of each page is not
+transcribed); "page CER" reads the whole page (language fr) against its lines in reading order.
+Tune on --split train only.
 """
 
 from __future__ import annotations
@@ -18,39 +21,80 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from htr_core.data.washington_gt import washington_pages  # noqa: E402
 from htr_core.imageio import read_image  # noqa: E402
+from htr_core.metrics import error_rates  # noqa: E402
 from htr_core.pipeline import Pipeline, PipelineSettings  # noqa: E402
 from htr_core.segment import SegmentationSettings, segment_page  # noqa: E402
 from htr_core.segmentation_metrics import MatchScore, match_boxes  # noqa: E402
+from htr_core.types import Box  # noqa: E402
+
+DATA = ROOT.parent / "shared" / "data"
+
+
+def pages_of(name: str, data: Path, split: str):
+    """(image path, truth line boxes, truth word boxes or None, page text) per page."""
+    if name == "washington":
+        from htr_core.data.washington_gt import washington_pages
+
+        return [(data / "washington" / t.page, t.lines, t.words, " ".join(t.line_texts))
+                for t in washington_pages(data / "washington", split)]
+    from htr_core.data.copiste import copiste_pages
+
+    return [(data / "copiste" / p.page, tuple(Box(*line.box) for line in p.lines), None,
+             " ".join(line.text for line in p.lines)) for p in copiste_pages(data / "copiste", split)]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "washington")
+    parser.add_argument("--data", type=Path, default=DATA)
+    parser.add_argument("--pages", choices=("washington", "copiste"), default="washington")
     parser.add_argument("--split", default="dev")
     parser.add_argument("--word_gap", type=float, default=None)
+    parser.add_argument("--no_read", action="store_true", help="segmentation scores only (no page reading)")
     args = parser.parse_args()
     settings = SegmentationSettings() if args.word_gap is None else SegmentationSettings(word_gap=args.word_gap)
-    pipeline = Pipeline.from_model_dir(settings=PipelineSettings(level="page", spell=False, segmentation=settings))
+    language = "fr" if args.pages == "copiste" else "en"
+    pipeline = Pipeline.from_model_dir(settings=PipelineSettings(level="page", spell=False, segmentation=settings,
+                                                                 language=language))
 
     lines_total, words_total, read_total = MatchScore(0, 0, 0), MatchScore(0, 0, 0), MatchScore(0, 0, 0)
-    times = []
-    print("| page | lines P | lines R | words F1 | read words F1 | seconds (segmentation) |")
-    print("| --- | --- | --- | --- | --- | --- |")
-    for truth in washington_pages(args.data, args.split):
-        grey = read_image(args.data / truth.page, max_side=None)
+    references, readings, times = [], [], []
+    print("| page | lines P | lines R | words F1 | read words F1 | page CER | seconds (segmentation) |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    for path, truth_lines, truth_words, text in pages_of(args.pages, args.data, args.split):
+        grey = read_image(path, max_side=None)
         start = time.perf_counter()
         result = segment_page(grey, settings)
         times.append(time.perf_counter() - start)
-        lines = match_boxes([l.box for l in result.lines], truth.lines)
-        words = match_boxes([w for l in result.lines for w in l.words], truth.words)
-        read = match_boxes([w.box for l in pipeline.read(grey).lines for w in l.words], truth.words)
-        lines_total, words_total, read_total = lines_total + lines, words_total + words, read_total + read
-        print(f"| {truth.page} | {lines.precision:.3f} | {lines.recall:.3f} | {words.f1:.3f} | {read.f1:.3f} | "
-              f"{times[-1]:.2f} |", flush=True)
-    print(f"| all ({args.split}) | {lines_total.precision:.3f} | {lines_total.recall:.3f} | "
-          f"{words_total.f1:.3f} | {read_total.f1:.3f} | {statistics.median(times):.2f} (median) |")
+        lines = match_boxes([line.box for line in result.lines], truth_lines)
+        lines_total += lines
+        cells = [f"{lines.precision:.3f}", f"{lines.recall:.3f}"]
+        if truth_words is not None:
+            words = match_boxes([w for line in result.lines for w in line.words], truth_words)
+            words_total += words
+            cells.append(f"{words.f1:.3f}")
+        else:
+            cells.append("n/a")
+        page_cer = "n/a"
+        if not args.no_read:
+            reading = pipeline.read(grey)
+            if truth_words is not None:
+                read = match_boxes([w.box for line in reading.lines for w in line.words], truth_words)
+                read_total += read
+                cells.append(f"{read.f1:.3f}")
+            else:
+                cells.append("n/a")
+            references.append(text)
+            readings.append(" ".join(reading.corrected_text.split("\n")))
+            page_cer = f"{error_rates([text], [readings[-1]]).cer:.3f}"
+        else:
+            cells.append("n/a")
+        print(f"| {path.name} | " + " | ".join(cells) + f" | {page_cer} | {times[-1]:.2f} |", flush=True)
+    total = [f"{lines_total.precision:.3f}", f"{lines_total.recall:.3f}",
+             f"{words_total.f1:.3f}" if words_total.truth else "n/a",
+             f"{read_total.f1:.3f}" if read_total.truth else "n/a",
+             f"{error_rates(references, readings).cer:.3f}" if references else "n/a"]
+    print(f"| all ({args.pages} {args.split}) | " + " | ".join(total) + f" | {statistics.median(times):.2f} (median) |")
 
 
 if __name__ == "__main__":

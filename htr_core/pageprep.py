@@ -45,13 +45,27 @@ def find_ink(grey: np.ndarray, remove_rules: bool = True, max_threshold: int = 2
 
 
 def ruled_lines(ink: np.ndarray) -> np.ndarray:
-    """Long thin horizontal and vertical runs: notebook rules, form boxes, page borders."""
+    """Long thin horizontal and vertical runs: notebook rules, form boxes, page borders.
+
+    A scanned rule or page edge wanders a pixel across its length, so runs are measured on the
+    ink thickened a pixel across them; a faint notebook rule thresholds into dashes, so short
+    breaks in horizontal runs are bridged too (not in vertical ones: a long slanted descender
+    must not pass for a margin line). Only thin ink under a horizontal run is the rule: a stroke
+    crossing it (a few rows tall and narrow) is writing and stays.
+    """
     h, w = ink.shape
     mask = ink.astype(np.uint8)
-    horizontal = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((1, max(40, w // 12)), np.uint8))
-    vertical = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((max(40, h // 12), 1), np.uint8))
-    rules = cv2.dilate(horizontal | vertical, np.ones((3, 3), np.uint8))
-    return rules.astype(bool)
+    horizontal = _long_runs(cv2.morphologyEx(cv2.dilate(mask, np.ones((3, 1), np.uint8)), cv2.MORPH_CLOSE,
+                                             np.ones((1, 9), np.uint8)), (1, max(40, w // 12))) & mask
+    vertical = _long_runs(cv2.dilate(mask, np.ones((1, 3), np.uint8)), (max(60, h // 12), 1)) & mask
+    crossing = _long_runs(mask, (5, 1)) & ~_long_runs(mask, (5, 25))
+    rules = (cv2.dilate(horizontal, np.ones((3, 1), np.uint8)) & ~crossing) | cv2.dilate(vertical, np.ones((3, 3), np.uint8))
+    return (rules & mask).astype(bool)
+
+
+def _long_runs(mask: np.ndarray, kernel: tuple[int, int]) -> np.ndarray:
+    """The pixels of ``mask`` (uint8 0/1) covered by a ``kernel``-shaped (rows, columns) block."""
+    return cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones(kernel, np.uint8))
 
 
 def _drop_specks(ink: np.ndarray, min_area: int | None = None) -> np.ndarray:

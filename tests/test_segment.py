@@ -75,6 +75,28 @@ def test_skewed_photo_with_shadow_and_rules():
     assert len(result.lines) == 4
 
 
+def test_faint_wandering_rules_under_the_writing_are_removed_and_the_writing_kept():
+    # Scanned notebook paper: thin grey rules that step a pixel up now and then and break into
+    # dashes when thresholded, run under the words and on to the margins, some with no writing.
+    page, truth = draw_page(TEXT, line_gap=50)
+    page = page.copy()
+    rng = np.random.default_rng(3)
+    rows = [bottom + 4 for _, _, _, bottom in truth] + [truth[-1][3] + 60]
+    for row in rows:
+        for x in range(20, page.shape[1] - 20, 6):
+            if rng.random() < 0.85:  # dashes
+                y = row + (x // 150) % 2  # the rule wanders a pixel
+                page[y:y + 2, x:x + 6] = np.minimum(page[y:y + 2, x:x + 6], 170)
+    ink = find_ink(page).ink
+    for row in rows:
+        assert ink[row - 1:row + 3, 10:50].sum() == 0  # the margin part of each rule is gone
+    result = segment_page(page)
+    check_invariants(result, page.shape)
+    assert len(result.lines) == len(TEXT)  # the empty rule is no line
+    for line, (x0, _, x1, _) in zip(result.lines, truth):
+        assert line.box.x0 >= x0 - 10 and line.box.x1 <= x1 + 10  # boxes end with the writing
+
+
 def test_blank_page_has_no_lines():
     blank = np.full((800, 600), 235, np.uint8)
     noisy = np.clip(blank + np.random.default_rng(0).normal(0, 4, blank.shape), 0, 255).astype(np.uint8)

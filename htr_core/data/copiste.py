@@ -77,6 +77,26 @@ def cut_line(page: np.ndarray, line: CopisteLine, pad: int = 4) -> np.ndarray:
     return np.where(mask > 0, crop, paper).astype(np.uint8)
 
 
+@dataclass(frozen=True)
+class CopistePage:
+    """One page's ground truth: its lines (all of them, struck ones too) in reading order."""
+
+    page: str
+    lines: tuple[CopisteLine, ...]
+
+    @property
+    def text(self) -> str:
+        return "\n".join(line.text for line in self.lines)
+
+
+def copiste_pages(data_dir: Path, split: str) -> list[CopistePage]:
+    """The pages of ``split`` with every transcribed line, for segmentation and page reading."""
+    by_page: dict[str, list[CopisteLine]] = {}
+    for line in load_copiste_lines(data_dir, split, readable_only=False):
+        by_page.setdefault(line.page, []).append(line)
+    return [CopistePage(page, tuple(lines)) for page, lines in sorted(by_page.items())]
+
+
 def copiste_line_crops(data_dir: Path, lines: list[CopisteLine]) -> ArrayDataset:
     """Every line cut from its page (each page read once)."""
     images, texts, pages = [], [], {}
