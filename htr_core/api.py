@@ -20,7 +20,7 @@ from fastapi.responses import PlainTextResponse
 
 from htr_core.decode import DECODERS
 from htr_core.export import FORMATS, export
-from htr_core.imageio import ImageReadError, read_document
+from htr_core.imageio import ImageReadError, count_pages, read_document
 from htr_core.languages import Language
 from htr_core.pipeline import LEVELS, Pipeline, PipelineSettings
 
@@ -67,21 +67,21 @@ def create_app(load_pipeline: Callable[[], Pipeline] = Pipeline.from_model_dir) 
         if len(data) > MAX_UPLOAD_BYTES:
             raise HTTPException(413, f"the file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB")
         try:
-            images = read_document(data)
+            count = count_pages(data)
+            if page is not None and page > count:
+                raise HTTPException(400, f"page {page} asked for, but the document has {count}")
+            numbers = list(range(1, count + 1)) if page is None else [page]
+            if format in ("page", "alto") and len(numbers) > 1:
+                raise HTTPException(400, f"{format} holds one page and the document has {count}: pass page=N")
+            # Only the pages asked for are decoded or rendered.
+            images = read_document(data, pages=None if page is None else [page - 1])
         except ImageReadError as exc:
             raise HTTPException(400, f"{file.filename or 'upload'}: {exc}") from exc
-        numbers = list(range(1, len(images) + 1))
-        if page is not None:
-            if page > len(images):
-                raise HTTPException(400, f"page {page} asked for, but the document has {len(images)}")
-            numbers = [page]
-        if format in ("page", "alto") and len(numbers) > 1:
-            raise HTTPException(400, f"{format} holds one page and the document has {len(numbers)}: pass page=N")
 
         settings = PipelineSettings(level=level, reader=reader, decoder=decoder, spell=spell, language=language,
                                     language_model=PipelineSettings.language_model if language_model else 0.0)
         reading = pipeline().with_settings(settings)
-        results = [reading.read(images[number - 1]) for number in numbers]
+        results = [reading.read(image) for image in images]
         log.info("%s: read %d page(s)", file.filename, len(results))
         if format == "json":
             return {"file": file.filename,

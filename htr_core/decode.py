@@ -21,7 +21,14 @@ from htr_core.spacing import joins, tidy_spacing
 from htr_core.types import CharSpan, Decoded
 
 
+LOGIT_LIMIT = 1e4  # non-finite logits (a broken model or export) are clipped to this
+
+
 def log_softmax(logits: np.ndarray) -> np.ndarray:
+    """Log-probabilities over the last axis; NaN and infinite logits count as very unlikely / likely
+    classes, so every decoder downstream sees finite scores."""
+    if not np.isfinite(logits).all():
+        logits = np.nan_to_num(logits, nan=-LOGIT_LIMIT, posinf=LOGIT_LIMIT, neginf=-LOGIT_LIMIT)
     shifted = logits - logits.max(axis=-1, keepdims=True)
     return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
 

@@ -1,84 +1,122 @@
-"""Reading images from paths or bytes into grey uint8 numpy arrays.
+"""Reading images and documents from paths or bytes into grey uint8 numpy arrays.
 
-Handles what users actually upload: EXIF-rotated phone photos, transparent PNGs (flattened onto
-white, since ink drawn on a transparent canvas would otherwise vanish), 16-bit scans, CMYK JPEGs
-and multi-page TIFFs. Every failure is a ``ValueError`` with a message a person can act on.
+The one front door for every input: EXIF-rotated phone photos, transparent PNGs (flattened onto
+white, since ink drawn on a transparent canvas would otherwise vanish), 16-bit scans, CMYK
+JPEGs, multi-page TIFFs and PDFs. Every failure of a decoder is an ``ImageReadError`` with a
+message a person can act on. Sizes are checked before pixels are decoded, frame by frame and
+page by page, and large images are reduced as they are read, so a small file cannot make a
+large allocation. Pillow's process-wide pixel limit is never changed (other threads rely on it).
 """
 
 from __future__ import annotations
 
 import io
 import logging
+import struct
 from pathlib import Path
-from typing import Union
+from typing import Sequence, Union
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps
 
 log = logging.getLogger(__name__)
 
 ImageSource = Union[str, Path, bytes, bytearray]
 
-# Pillow refuses images above ~179 MP with DecompressionBombError; we set our own, clearer limit
-# and downscale anything larger than MAX_SIDE on its longest side so pages stay fast to process.
-MAX_PIXELS = 120_000_000
-MAX_SIDE = 4000
-MAX_PAGES = 200
+MAX_PIXELS = 120_000_000  # one frame or page, as stored
+MAX_SIDE = 4000  # longest side a page is reduced to for reading
+MAX_PAGES = 200  # frames or pages in one document
+MAX_DOCUMENT_PIXELS = 400_000_000  # all of a document's pages after reduction (bytes of grey)
+PDF_RENDER_DPI = 200
+ORIENTATION_TAG = 0x0112
+ROWS_PER_CHUNK = 1024  # conversions run over this many rows at a time, to bound their copies
+
+# What Pillow's decoders raise on damaged data (a truncated TIFF raises TypeError, a broken PNG
+# SyntaxError, a bad header struct.error); MemoryError for a frame whose decode cannot fit.
+DECODE_ERRORS = (OSError, ValueError, EOFError, SyntaxError, TypeError, struct.error, IndexError, KeyError,
+                 ZeroDivisionError, MemoryError, Image.DecompressionBombError)
 
 
 class ImageReadError(ValueError):
     """The input could not be turned into an image we can read."""
 
 
+def _describe(source: ImageSource) -> str:
+    return "uploaded data" if isinstance(source, (bytes, bytearray)) else str(source)
+
+
+def _check_pixels(width: int, height: int, what: str) -> None:
+    if width <= 0 or height <= 0:
+        raise ImageReadError(f"{what} has zero size ({width}x{height})")
+    if width * height > MAX_PIXELS:
+        raise ImageReadError(f"{what} is too large ({width}x{height} = {width * height / 1e6:.0f} MP; "
+                             f"the limit is {MAX_PIXELS / 1e6:.0f} MP)")
+
+
 def _open(source: ImageSource) -> Image.Image:
+    name = _describe(source)
     if isinstance(source, (bytes, bytearray)):
         if len(source) == 0:
             raise ImageReadError("the file is empty (0 bytes)")
         stream: io.BytesIO | Path = io.BytesIO(bytes(source))
-        name = "uploaded data"
     else:
         stream = Path(source)
-        name = str(source)
         if not stream.exists():
             raise ImageReadError(f"{name}: no such file")
+        if stream.is_dir():
+            raise ImageReadError(f"{name}: is a folder, not an image")
         if stream.stat().st_size == 0:
             raise ImageReadError(f"{name}: the file is empty (0 bytes)")
-    previous_limit = Image.MAX_IMAGE_PIXELS
     try:
-        Image.MAX_IMAGE_PIXELS = None  # we check the size ourselves, with a clearer message
         image = Image.open(stream)
-        width, height = image.size
-    except UnidentifiedImageError as exc:
+    except Image.DecompressionBombError as exc:
+        raise ImageReadError(f"{name}: the image is too large (the limit is {MAX_PIXELS / 1e6:.0f} MP)") from exc
+    except DECODE_ERRORS as exc:
         raise ImageReadError(f"{name}: not an image format we can read") from exc
-    except OSError as exc:
-        raise ImageReadError(f"{name}: cannot read the image ({exc})") from exc
-    finally:
-        Image.MAX_IMAGE_PIXELS = previous_limit
-    if width == 0 or height == 0:
-        raise ImageReadError(f"{name}: the image has zero size ({width}x{height})")
-    if width * height > MAX_PIXELS:
-        raise ImageReadError(
-            f"{name}: the image is too large ({width}x{height} = {width * height / 1e6:.0f} MP; "
-            f"the limit is {MAX_PIXELS / 1e6:.0f} MP)"
-        )
+    _check_pixels(*image.size, f"{name}: the image")
     return image
 
 
+def frame_count(image: Image.Image) -> int:
+    try:
+        return max(1, int(getattr(image, "n_frames", 1)))
+    except DECODE_ERRORS as exc:
+        raise ImageReadError(f"the image data is corrupt or truncated ({exc})") from exc
+
+
+def _reduce_while_decoding(frame: Image.Image, max_side: int | None) -> None:
+    """Let a JPEG decode at a fraction of its size (DCT scaling) when it will be reduced anyway."""
+    if max_side is None or frame.format != "JPEG" or max(frame.size) <= max_side:
+        return
+    scale = max_side / max(frame.size)
+    frame.draft("L", (max(1, int(frame.size[0] * scale)), max(1, int(frame.size[1] * scale))))
+
+
+def _in_chunks(array: np.ndarray, convert) -> np.ndarray:
+    """``convert`` (a float32 block -> values 0..255) applied over row chunks into uint8."""
+    out = np.empty(array.shape[:2], dtype=np.uint8)
+    for start in range(0, array.shape[0], ROWS_PER_CHUNK):
+        block = array[start:start + ROWS_PER_CHUNK].astype(np.float32)
+        out[start:start + ROWS_PER_CHUNK] = np.clip(convert(block), 0, 255)
+    return out
+
+
 def _to_grey(frame: Image.Image) -> np.ndarray:
-    frame = ImageOps.exif_transpose(frame)
-    if frame.mode in ("I;16", "I;16B", "I;16L", "I"):
-        array = np.asarray(frame, dtype=np.float64)
-        top = array.max() if array.size else 0.0
-        scale = 255.0 / top if top > 255 else 1.0
-        return np.clip(array * scale, 0, 255).astype(np.uint8)
-    if frame.mode == "F":
-        array = np.asarray(frame, dtype=np.float64)
-        top = array.max() if array.size else 1.0
-        return np.clip(array * (255.0 / top if top > 1.0 else 255.0), 0, 255).astype(np.uint8)
-    if frame.mode in ("RGBA", "LA", "PA") or (frame.mode == "P" and "transparency" in frame.info):
-        rgba = frame.convert("RGBA")
-        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        frame = Image.alpha_composite(white, rgba)
+    """One decoded frame as grey uint8; 16-bit and float frames scaled to their brightest value."""
+    if frame.getexif().get(ORIENTATION_TAG, 1) != 1:  # a copy only for photos that need turning
+        frame = ImageOps.exif_transpose(frame)
+    if frame.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):
+        array = np.asarray(frame)
+        top = float(np.nanmax(array)) if array.size else 0.0
+        if not np.isfinite(top):
+            top = 0.0
+        limit = 1.0 if frame.mode == "F" else 255.0
+        scale = 255.0 / top if top > limit else (255.0 if frame.mode == "F" else 1.0)
+        return _in_chunks(array, lambda block: np.nan_to_num(block) * scale)
+    if frame.mode in ("RGBA", "LA", "PA", "RGBa", "La") or (frame.mode == "P" and "transparency" in frame.info):
+        # Onto white: grey = 255 - alpha * (255 - luminance) / 255.
+        pairs = np.asarray(frame.convert("LA"))
+        return _in_chunks(pairs, lambda block: 255.0 - block[..., 1] * (255.0 - block[..., 0]) / 255.0)
     return np.asarray(frame.convert("L"), dtype=np.uint8)
 
 
@@ -93,67 +131,134 @@ def limit_size(grey: np.ndarray, max_side: int | None) -> np.ndarray:
     return cv2.resize(grey, size, interpolation=cv2.INTER_AREA)
 
 
-def read_pages(source: ImageSource, max_side: int | None = MAX_SIDE) -> list[np.ndarray]:
-    """Every frame of an image file (multi-page TIFF, animated formats) as grey uint8 arrays."""
+def _chosen(count: int, pages: Sequence[int] | None, kind: str) -> list[int]:
+    """0-based page indices to read: all of them (at most ``MAX_PAGES``), or those asked for."""
+    if pages is None:
+        if count > MAX_PAGES:
+            raise ImageReadError(f"the {kind} has {count} pages; the limit is {MAX_PAGES} at once "
+                                 f"(split it, or read the pages you need one at a time)")
+        return list(range(count))
+    for index in pages:
+        if not 0 <= index < count:
+            raise ImageReadError(f"page {index + 1} asked for, but the {kind} has {count}")
+    return list(pages)
+
+
+class _Budget:
+    """The pixels a document's pages may hold together once read."""
+
+    def __init__(self) -> None:
+        self.used = 0
+
+    def take(self, grey: np.ndarray, page: int) -> np.ndarray:
+        self.used += grey.size
+        if self.used > MAX_DOCUMENT_PIXELS:
+            raise ImageReadError(f"the document is too large to read at once (past page {page}, "
+                                 f"{self.used / 1e6:.0f} MP; the limit is {MAX_DOCUMENT_PIXELS / 1e6:.0f} MP)")
+        return grey
+
+
+def read_pages(source: ImageSource, max_side: int | None = MAX_SIDE,
+               pages: Sequence[int] | None = None) -> list[np.ndarray]:
+    """Frames of an image file (multi-page TIFF, animated formats) as grey uint8 arrays: all of
+    them, or the 0-based ``pages``."""
     image = _open(source)
-    pages: list[np.ndarray] = []
-    try:
-        frame_count = getattr(image, "n_frames", 1)
-        for index in range(min(frame_count, MAX_PAGES)):
-            image.seek(index)
-            pages.append(limit_size(_to_grey(image.copy()), max_side))
-    except (OSError, ValueError, EOFError) as exc:
-        if not pages:
-            raise ImageReadError(f"the image data is corrupt or truncated ({exc})") from exc
-        log.warning("stopped reading after %d frames: %s", len(pages), exc)
-    if not pages:
-        raise ImageReadError("the file holds no image frames")
-    return pages
+    budget = _Budget()
+    out: list[np.ndarray] = []
+    with image:
+        count = frame_count(image)
+        for index in _chosen(count, pages, "image file"):
+            what = f"frame {index + 1} of {count}" if count > 1 else "the image"
+            try:
+                image.seek(index)
+                _check_pixels(*image.size, what)
+                _reduce_while_decoding(image, max_side)
+                image.load()
+                grey = _to_grey(image)
+            except ImageReadError:
+                raise
+            except DECODE_ERRORS as exc:
+                raise ImageReadError(f"{what} is corrupt or truncated ({type(exc).__name__}: {exc})") from exc
+            out.append(budget.take(limit_size(grey, max_side), index + 1))
+    return out
 
 
 def read_image(source: ImageSource, max_side: int | None = MAX_SIDE) -> np.ndarray:
     """The first frame of an image as a grey uint8 array (ink dark on light, as scanned)."""
-    return read_pages(source, max_side=max_side)[0]
+    return read_pages(source, max_side=max_side, pages=[0])[0]
 
 
-PDF_RENDER_DPI = 200
-
-
-def read_pdf(data: bytes, dpi: int = PDF_RENDER_DPI, max_side: int | None = MAX_SIDE) -> list[np.ndarray]:
-    """Render every page of a PDF to grey (pdfium, via pypdfium2)."""
+def _open_pdf(data: bytes):
     import pypdfium2 as pdfium
 
     try:
-        document = pdfium.PdfDocument(bytes(data))
+        return pdfium.PdfDocument(bytes(data))
     except pdfium.PdfiumError as exc:
+        if "password" in str(exc).lower():
+            raise ImageReadError("the PDF is password-protected: remove the password and upload it again") from exc
         # PDFium also refuses a PDF whose page tree is empty, so name both causes.
-        raise ImageReadError(f"cannot open the PDF: it is damaged or has no pages ({exc})") from exc
+        raise ImageReadError("cannot open the PDF: it is damaged or has no pages") from exc
+
+
+def read_pdf(data: bytes, dpi: int = PDF_RENDER_DPI, max_side: int | None = MAX_SIDE,
+             pages: Sequence[int] | None = None) -> list[np.ndarray]:
+    """Render the pages of a PDF to grey (pdfium, via pypdfium2), one at a time: all of them, or
+    the 0-based ``pages``."""
+    import pypdfium2 as pdfium
+
+    document = _open_pdf(data)
+    budget = _Budget()
     try:
         if len(document) == 0:
             raise ImageReadError("the PDF has no pages")
-        pages = []
-        for index in range(min(len(document), MAX_PAGES)):
-            page = document[index]
-            width, height = page.get_size()
-            scale = dpi / 72
-            if max_side is not None:
-                scale = min(scale, max_side / max(width, height, 1))
-            bitmap = page.render(scale=scale, grayscale=True)
-            pages.append(np.asarray(bitmap.to_pil().convert("L"), dtype=np.uint8))
-        return pages
+        out = []
+        for index in _chosen(len(document), pages, "PDF"):
+            try:
+                page = document[index]
+                width, height = page.get_size()
+                scale = dpi / 72
+                if max_side is not None:
+                    scale = min(scale, max_side / max(width, height, 1))
+                _check_pixels(int(width * scale), int(height * scale), f"page {index + 1}")
+                bitmap = page.render(scale=scale, grayscale=True)
+                grey = np.asarray(bitmap.to_pil().convert("L"), dtype=np.uint8)
+            except ImageReadError:
+                raise
+            except (pdfium.PdfiumError, *DECODE_ERRORS) as exc:
+                raise ImageReadError(f"page {index + 1} of the PDF cannot be rendered ({exc})") from exc
+            out.append(budget.take(grey, index + 1))
+        return out
     finally:
         document.close()
 
 
-def read_document(source: ImageSource, max_side: int | None = MAX_SIDE) -> list[np.ndarray]:
-    """Pages of an upload: each page of a PDF, or each frame of an image file."""
+def _is_pdf(source: ImageSource) -> bool:
     if isinstance(source, (str, Path)):
         path = Path(source)
-        if path.exists() and path.is_file():
-            with path.open("rb") as handle:
-                is_pdf = handle.read(5) == b"%PDF-"
-            if is_pdf:
-                return read_pdf(path.read_bytes(), max_side=max_side)
-    elif bytes(source[:5]) == b"%PDF-":
-        return read_pdf(bytes(source), max_side=max_side)
-    return read_pages(source, max_side=max_side)
+        if not path.is_file():
+            return False
+        with path.open("rb") as handle:
+            return handle.read(5) == b"%PDF-"
+    return bytes(source[:5]) == b"%PDF-"
+
+
+def count_pages(source: ImageSource) -> int:
+    """Pages of a document (PDF pages or image frames), without rendering any."""
+    if _is_pdf(source):
+        document = _open_pdf(Path(source).read_bytes() if isinstance(source, (str, Path)) else source)
+        try:
+            return len(document)
+        finally:
+            document.close()
+    with _open(source) as image:
+        return frame_count(image)
+
+
+def read_document(source: ImageSource, max_side: int | None = MAX_SIDE,
+                  pages: Sequence[int] | None = None) -> list[np.ndarray]:
+    """Pages of an upload: each page of a PDF, or each frame of an image file (or the 0-based
+    ``pages`` of them)."""
+    if _is_pdf(source):
+        data = Path(source).read_bytes() if isinstance(source, (str, Path)) else bytes(source)
+        return read_pdf(data, max_side=max_side, pages=pages)
+    return read_pages(source, max_side=max_side, pages=pages)

@@ -136,3 +136,19 @@ def test_language_reaches_the_pipeline_and_unknown_ones_are_refused(client, monk
         assert client.post(f"/v1/read{query}", files={"file": ("w.png", word)}).status_code == 200
         assert asked.pop().language == language
     assert client.post("/v1/read?language=de", files={"file": ("w.png", word)}).status_code == 422
+
+
+def test_page_n_of_a_long_document_decodes_that_page_only(client, monkeypatch):
+    import htr_core.api
+    from PIL import Image
+
+    frames = [Image.fromarray(draw_text(text)) for text in ("one", "two", "three")]
+    buffer = io.BytesIO()
+    frames[0].save(buffer, format="TIFF", save_all=True, append_images=frames[1:])
+    asked = []
+    real = htr_core.api.read_document
+    monkeypatch.setattr(htr_core.api, "read_document", lambda data, pages=None: asked.append(pages) or real(data, pages=pages))
+    reply = client.post("/v1/read?page=3", files={"file": ("doc.tif", buffer.getvalue())})
+    assert reply.status_code == 200 and [p["page"] for p in reply.json()["pages"]] == [3]
+    assert asked == [[2]]
+    assert client.post("/v1/read?page=4", files={"file": ("doc.tif", buffer.getvalue())}).status_code == 400

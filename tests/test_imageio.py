@@ -81,3 +81,85 @@ def test_absurdly_large_image_is_refused(monkeypatch):
     monkeypatch.setattr(imageio, "MAX_PIXELS", 1000)
     with pytest.raises(ImageReadError, match="too large"):
         read_image(encode(Image.new("L", (100, 100), 255)))
+
+
+def tiff_bytes(frames) -> bytes:
+    buffer = io.BytesIO()
+    frames[0].save(buffer, format="TIFF", save_all=True, append_images=frames[1:])
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("data", [
+    b"P5\n",  # a PGM header and nothing after it
+    encode(Image.fromarray(np.arange(4096, dtype=np.uint16).reshape(64, 64)))[:-30] + b"\x00" * 30,  # 16-bit PNG, damaged
+    tiff_bytes([Image.new("L", (64, 64), v) for v in (10, 200, 90)])[:-200],  # multi-page TIFF cut short
+    b"GIF89a" + b"\xff" * 40,
+    b"\x89PNG\r\n\x1a\n" + b"\x00" * 40,
+])
+def test_damaged_files_are_read_errors_never_other_exceptions(data):
+    with pytest.raises(ImageReadError):
+        imageio.read_document(data)
+
+
+def test_every_frame_is_size_checked_before_it_is_decoded(monkeypatch):
+    data = tiff_bytes([Image.new("L", (10, 10), 0), Image.new("L", (200, 200), 0)])
+    monkeypatch.setattr(imageio, "MAX_PIXELS", 1000)
+    with pytest.raises(ImageReadError, match="frame 2 of 2 is too large"):
+        read_pages(data)
+    assert read_image(data).shape == (10, 10)  # the first frame alone is within the limit
+
+
+def test_pillows_process_wide_pixel_limit_is_never_changed():
+    before = Image.MAX_IMAGE_PIXELS
+    read_image(encode(Image.new("L", (30, 30), 255)))
+    with pytest.raises(ImageReadError):
+        read_image(b"not an image")
+    assert Image.MAX_IMAGE_PIXELS == before
+
+
+def test_a_document_past_the_page_limit_says_so_and_pages_can_be_chosen(monkeypatch):
+    data = tiff_bytes([Image.new("L", (8, 8), v) for v in (10, 100, 200)])
+    monkeypatch.setattr(imageio, "MAX_PAGES", 2)
+    with pytest.raises(ImageReadError, match="has 3 pages; the limit is 2"):
+        imageio.read_document(data)
+    assert [p[0, 0] for p in imageio.read_document(data, pages=[2])] == [200]
+    assert imageio.count_pages(data) == 3
+    with pytest.raises(ImageReadError, match="page 4 asked for"):
+        imageio.read_document(data, pages=[3])
+
+
+def test_a_documents_pages_share_one_pixel_budget(monkeypatch):
+    data = tiff_bytes([Image.new("L", (20, 20), v) for v in (10, 100, 200)])
+    monkeypatch.setattr(imageio, "MAX_DOCUMENT_PIXELS", 1000)
+    with pytest.raises(ImageReadError, match="too large to read at once"):
+        imageio.read_document(data)
+    assert len(imageio.read_document(data, pages=[0, 1])) == 2
+
+
+def test_pdf_pages_are_rendered_only_when_asked_for(monkeypatch):
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument.new()
+    for _ in range(3):
+        document.new_page(200, 100)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    data = buffer.getvalue()
+    rendered = []
+    real_render = pdfium.PdfPage.render
+    monkeypatch.setattr(pdfium.PdfPage, "render", lambda self, **kw: rendered.append(1) or real_render(self, **kw))
+    assert imageio.count_pages(data) == 3 and rendered == []
+    pages = imageio.read_document(data, pages=[1])
+    assert len(pages) == 1 and len(rendered) == 1
+    with pytest.raises(ImageReadError, match="no pages"):
+        imageio.read_document(b"%PDF-1.4\n%%EOF\n")
+
+
+def test_wide_and_deep_images_convert_without_float_copies_of_the_whole():
+    rgba = np.zeros((3000, 50, 4), np.uint8)
+    rgba[..., 3] = 255
+    rgba[:, :25, :3] = 255
+    grey = read_image(encode(Image.fromarray(rgba, "RGBA")), max_side=None)
+    assert grey.shape == (3000, 50) and grey[:, :25].min() == 255 and grey[:, 25:].max() == 0
+    deep = np.full((2100, 20), 40000, np.uint16)
+    assert read_image(encode(Image.fromarray(deep)), max_side=None).max() == 255
