@@ -9,6 +9,8 @@ from __future__ import annotations
 import io
 import logging
 import os
+import re
+import unicodedata
 import uuid
 import zipfile
 from datetime import datetime, timezone
@@ -20,51 +22,76 @@ import numpy as np
 log = logging.getLogger(__name__)
 
 
-def save_pair(folder: Path, image: np.ndarray, text: str) -> Path:
-    """Write ``image`` and ``text`` under a fresh unique name; returns the image path."""
+MAX_TEXT_CHARS = 2000  # a line's transcription; longer text is not a line
+PAIR_NAME = re.compile(r"^\d{8}-\d{6}-[0-9a-f]{8}$")  # the stems save_pair gives
+
+
+def clean_transcription(text: str) -> str:
+    """The text to store: whitespace collapsed; refused if empty, too long, or holding control
+    characters or unpaired surrogates (which no file or model can use)."""
     text = " ".join(text.split())
     if not text:
         raise ValueError("the transcription is empty: type the text of the line before saving")
+    if len(text) > MAX_TEXT_CHARS:
+        raise ValueError(f"the transcription is {len(text)} characters long; a line holds at most {MAX_TEXT_CHARS}")
+    if any(unicodedata.category(char) in ("Cc", "Cs", "Cf") for char in text):
+        raise ValueError("the transcription holds control characters: type it as plain text")
+    return text
+
+
+def save_pair(folder: Path, image: np.ndarray, text: str) -> Path:
+    """Write ``image`` and ``text`` under a fresh unique name, both or neither; returns the image path."""
+    text = clean_transcription(text)
     if image.ndim != 2 or image.size == 0:
         raise ValueError("the image to save is empty")
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
     ok, png = cv2.imencode(".png", image)
     if not ok:
         raise ValueError("could not encode the image as PNG")
-    while True:
-        stem = f"{stamp}-{uuid.uuid4().hex[:8]}"
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    stem = f"{stamp}-{uuid.uuid4().hex[:8]}"
+    image_path, label_path = folder / f"{stem}.png", folder / f"{stem}.txt"
+    partial_image, partial_label = folder / f".{stem}.png.partial", folder / f".{stem}.txt.partial"
+    try:
+        partial_image.write_bytes(png.tobytes())
+        partial_label.write_text(text + "\n", encoding="utf-8")
+        os.link(partial_image, image_path)  # fails rather than overwrite an existing pair
         try:
-            # O_EXCL: fail rather than overwrite, even if two sessions pick the same name.
-            descriptor = os.open(folder / f"{stem}.png", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-        except FileExistsError:
-            continue
-        break
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(png.tobytes())
-    label = folder / f"{stem}.txt"
-    partial = folder / f".{stem}.txt.partial"
-    partial.write_text(text + "\n", encoding="utf-8")
-    partial.replace(label)
-    log.info("saved training pair %s", label)
-    return folder / f"{stem}.png"
+            os.replace(partial_label, label_path)
+        except OSError:
+            image_path.unlink(missing_ok=True)
+            raise
+    finally:
+        partial_image.unlink(missing_ok=True)
+        partial_label.unlink(missing_ok=True)
+    log.info("saved training pair %s", label_path)
+    return image_path
+
+
+def _pairs(folder: Path) -> list[tuple[Path, Path]]:
+    """The (image, text) pairs save_pair wrote: regular files with its names, never links."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    pairs = []
+    for image in sorted(folder.glob("*.png")):
+        label = image.with_suffix(".txt")
+        if (PAIR_NAME.match(image.stem) and label.exists() and not image.is_symlink() and not label.is_symlink()
+                and image.is_file() and label.is_file()):
+            pairs.append((image, label))
+    return pairs
 
 
 def count_pairs(folder: Path) -> int:
-    folder = Path(folder)
-    return sum(1 for p in folder.glob("*.png") if p.with_suffix(".txt").exists()) if folder.is_dir() else 0
+    return len(_pairs(folder))
 
 
 def zip_pairs(folder: Path) -> bytes:
-    """Every saved pair in a zip (in memory: the folders users build are small)."""
+    """Every saved pair in a zip, under plain names (in memory: the folders users build are small)."""
     buffer = io.BytesIO()
-    folder = Path(folder)
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        if folder.is_dir():
-            for image in sorted(folder.glob("*.png")):
-                label = image.with_suffix(".txt")
-                if label.exists():
-                    archive.write(image, f"dataset/{image.name}")
-                    archive.write(label, f"dataset/{label.name}")
+        for image, label in _pairs(folder):
+            archive.write(image, f"dataset/{image.name}")
+            archive.write(label, f"dataset/{label.name}")
     return buffer.getvalue()
