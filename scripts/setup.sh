@@ -6,7 +6,6 @@ python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
 if [[ "${1:-}" == "--dev" ]]; then
   .venv/bin/python -m pip install --quiet -r requirements-dev.txt
-  bash scripts/fetch_test_schemas.sh
 else
   .venv/bin/python -m pip install --quiet -r requirements.txt
 fi
