@@ -6,7 +6,10 @@ Washington: ground-truth line boxes are the union of each line's word boxes; "wo
 the segmenter's gap-based word boxes, "read words F1" the word boxes a page reading returns (the
 default line reader places them from the recognizer's character spans). Copiste: line boxes are
 the boxes of the transcribed lines (the printed notice at the top of each page is not
-transcribed); "page CER" reads the whole page (language fr) against its lines in reading order.
+transcribed); "baselines P / R" match our baselines to theirs one to one, cBAD-style: mean
+vertical distance within BASELINE_TOLERANCE of the truth line's box height, over columns
+covering half of each; "page CER" reads the whole page (language fr) against its lines in
+reading order.
 Tune on --split train only.
 """
 
@@ -25,23 +28,26 @@ from htr_core.imageio import read_image  # noqa: E402
 from htr_core.metrics import error_rates  # noqa: E402
 from htr_core.pipeline import Pipeline, PipelineSettings  # noqa: E402
 from htr_core.segment import SegmentationSettings, segment_page  # noqa: E402
-from htr_core.segmentation_metrics import MatchScore, match_boxes  # noqa: E402
+from htr_core.segmentation_metrics import MatchScore, match_baselines, match_boxes  # noqa: E402
 from htr_core.types import Box  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
+BASELINE_TOLERANCE = 0.2  # of the truth line's box height
 
 
 def pages_of(name: str, data: Path, split: str):
-    """(image path, truth line boxes, truth word boxes or None, page text) per page."""
+    """(image path, truth line boxes, truth word boxes or None, truth baselines or None, page
+    text) per page."""
     if name == "washington":
         from htr_core.data.washington_gt import washington_pages
 
-        return [(data / "washington" / t.page, t.lines, t.words, " ".join(t.line_texts))
+        return [(data / "washington" / t.page, t.lines, t.words, None, " ".join(t.line_texts))
                 for t in washington_pages(data / "washington", split)]
     from htr_core.data.copiste import copiste_pages
 
     return [(data / "copiste" / p.page, tuple(Box(*line.box) for line in p.lines), None,
-             " ".join(line.text for line in p.lines)) for p in copiste_pages(data / "copiste", split)]
+             tuple(line.baseline for line in p.lines), " ".join(line.text for line in p.lines))
+            for p in copiste_pages(data / "copiste", split)]
 
 
 def main() -> None:
@@ -58,10 +64,12 @@ def main() -> None:
                                                                  language=language))
 
     lines_total, words_total, read_total = MatchScore(0, 0, 0), MatchScore(0, 0, 0), MatchScore(0, 0, 0)
+    baselines_total = MatchScore(0, 0, 0)
     references, readings, times = [], [], []
-    print("| page | lines P | lines R | words F1 | read words F1 | page CER | seconds (segmentation) |")
-    print("| --- | --- | --- | --- | --- | --- | --- |")
-    for path, truth_lines, truth_words, text in pages_of(args.pages, args.data, args.split):
+    print("| page | lines P | lines R | words F1 | read words F1 | baselines P | baselines R | page CER | "
+          "seconds (segmentation) |")
+    print("| --- " * 9 + "|")
+    for path, truth_lines, truth_words, truth_baselines, text in pages_of(args.pages, args.data, args.split):
         grey = read_image(path, max_side=None)
         start = time.perf_counter()
         result = segment_page(grey, settings)
@@ -75,6 +83,12 @@ def main() -> None:
             cells.append(f"{words.f1:.3f}")
         else:
             cells.append("n/a")
+        baseline_cells = ["n/a", "n/a"]
+        if truth_baselines is not None:
+            tolerances = [BASELINE_TOLERANCE * box.height for box in truth_lines]
+            baselines = match_baselines([line.baseline for line in result.lines], truth_baselines, tolerances)
+            baselines_total += baselines
+            baseline_cells = [f"{baselines.precision:.3f}", f"{baselines.recall:.3f}"]
         page_cer = "n/a"
         if not args.no_read:
             reading = pipeline.read(grey)
@@ -89,10 +103,13 @@ def main() -> None:
             page_cer = f"{error_rates([text], [readings[-1]]).cer:.3f}"
         else:
             cells.append("n/a")
-        print(f"| {path.name} | " + " | ".join(cells) + f" | {page_cer} | {times[-1]:.2f} |", flush=True)
+        print(f"| {path.name} | " + " | ".join(cells + baseline_cells) + f" | {page_cer} | {times[-1]:.2f} |",
+              flush=True)
     total = [f"{lines_total.precision:.3f}", f"{lines_total.recall:.3f}",
              f"{words_total.f1:.3f}" if words_total.truth else "n/a",
              f"{read_total.f1:.3f}" if read_total.truth else "n/a",
+             f"{baselines_total.precision:.3f}" if baselines_total.truth else "n/a",
+             f"{baselines_total.recall:.3f}" if baselines_total.truth else "n/a",
              f"{error_rates(references, readings).cer:.3f}" if references else "n/a"]
     print(f"| all ({args.pages} {args.split}) | " + " | ".join(total) + f" | {statistics.median(times):.2f} (median) |")
 

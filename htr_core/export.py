@@ -48,7 +48,7 @@ def _text_equiv(parent: ET.Element, tag, text: str, confidence: float | None = N
 
 def to_page_xml(page: PageResult, image_filename: str = "image.png", corrected: bool = True) -> str:
     """PAGE XML 2019-07-15: one TextRegion around all lines, TextLines (outlined by their ink's
-    polygon when segmentation gave one) with Words and TextEquiv."""
+    polygon and with a Baseline when segmentation gave them) with Words and TextEquiv."""
     ET.register_namespace("", PAGE_NS)
     ET.register_namespace("xsi", XSI_NS)
 
@@ -72,6 +72,8 @@ def to_page_xml(page: PageResult, image_filename: str = "image.png", corrected: 
         for index, line in enumerate(page.lines, start=1):
             line_el = ET.SubElement(region, tag("TextLine"), id=f"r1_l{index}")
             ET.SubElement(line_el, tag("Coords"), points=_outline(line))
+            if len(line.baseline) >= 2:
+                ET.SubElement(line_el, tag("Baseline"), points=" ".join(f"{x},{y}" for x, y in line.baseline))
             for word_index, word in enumerate(line.words, start=1):
                 word_el = ET.SubElement(line_el, tag("Word"), id=f"r1_l{index}_w{word_index}")
                 ET.SubElement(word_el, tag("Coords"), points=_points(word.box))
@@ -111,6 +113,8 @@ def to_alto(page: PageResult, image_filename: str = "image.png") -> str:
         block = ET.SubElement(space, tag("TextBlock"), ID="b1", **geometry(block_box))
         for index, line in enumerate(page.lines, start=1):
             line_el = ET.SubElement(block, tag("TextLine"), ID=f"b1_l{index}", **geometry(line.box))
+            if len(line.baseline) >= 2:  # ALTO 4.2 points, "x y x y ...", as kraken writes them
+                line_el.set("BASELINE", " ".join(f"{x} {y}" for x, y in line.baseline))
             if len(line.polygon) >= 3:
                 # ALTO's points are "x y x y ...", as kraken writes and reads them.
                 points = " ".join(f"{x} {y}" for x, y in line.polygon)

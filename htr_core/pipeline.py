@@ -113,7 +113,7 @@ class Pipeline:
                 line = segmentation.lines[0]
                 kind = "word" if len(line.words) <= 1 else "line"
                 return self._read_single(segmentation.line_images[0], line.crop_box, kind, (width, height),
-                                         segmentation.to_page, line.polygon)
+                                         segmentation.to_page, line.polygon, line.baseline)
         return self._read_page(segmentation, progress)
 
     def _model_name(self) -> str:
@@ -127,7 +127,8 @@ class Pipeline:
 
     def _read_single(self, image: np.ndarray, box: Box, level: str, page_size: tuple[int, int],
                      to_page: Callable[[Box], Box] | None = None,
-                     polygon: tuple[tuple[int, int], ...] = ()) -> PageResult:
+                     polygon: tuple[tuple[int, int], ...] = (),
+                     baseline: tuple[tuple[int, int], ...] = ()) -> PageResult:
         """Read ``image`` (the whole input, or its one line, outlined on the page by ``polygon``)
         as a single word or line at ``box`` (in the frame that ``to_page`` maps to the page; by
         default the page's own)."""
@@ -136,7 +137,8 @@ class Pipeline:
         reading, geometry = self._checked(recognizer, read, [image])[0], read[0].geometry
         words = words_from_spans(reading, geometry, box, recognizer, image, to_page)
         raw, corrected = self._raw_and_corrected(reading)
-        line = LineResult(to_page(box) if to_page else box, raw, reading.confidence, corrected, words, polygon)
+        line = LineResult(to_page(box) if to_page else box, raw, reading.confidence, corrected, words, polygon,
+                          baseline)
         width, height = page_size
         return PageResult(width, height, (line,) if reading.text else (), level, recognizer.model_dir.name)
 
@@ -165,7 +167,8 @@ class Pipeline:
                                                     [r.geometry for r in read]):
             words = words_from_spans(reading, geometry, segment.crop_box, recognizer, crop, segmentation.to_page)
             raw, corrected = self._raw_and_corrected(reading)
-            results.append(LineResult(segment.box, raw, reading.confidence, corrected, words, segment.polygon))
+            results.append(LineResult(segment.box, raw, reading.confidence, corrected, words, segment.polygon,
+                                      segment.baseline))
         return results
 
     def _checked(self, recognizer: Recognizer, read: Sequence[Reading], crops: Sequence[np.ndarray]) -> list[Decoded]:
@@ -192,7 +195,8 @@ class Pipeline:
             texts = [self._raw_and_corrected(reading) for _, reading in read]
             raw, corrected = " ".join(r for r, _ in texts), " ".join(c for _, c in texts)
             confidence = geometric_mean([w.confidence for w in words])
-            results.append(LineResult(segment.box, raw, confidence, corrected, words, segment.polygon))
+            results.append(LineResult(segment.box, raw, confidence, corrected, words, segment.polygon,
+                                      segment.baseline))
         return results
 
 

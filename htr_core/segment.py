@@ -51,6 +51,7 @@ class LineSegment:
     crop_box: Box  # in the deskewed image, where crops are cut
     word_crop_boxes: tuple[Box, ...]
     polygon: tuple[tuple[int, int], ...] = ()  # the outline of the line's ink, in the image given
+    baseline: tuple[tuple[int, int], ...] = ()  # where its letters sit, left to right, in the image given
 
 
 @dataclass(frozen=True)
@@ -354,6 +355,7 @@ def segment_page(grey: np.ndarray, settings: SegmentationSettings | None = None)
             word_crop_boxes=tuple(word_boxes),
             polygon=_points_to_page(ink_outline(keep, max(2, int(line_scale / 2))) + (box.x0, box.y0),
                                     inverse, width, height),
+            baseline=_points_to_page(line_baseline(keep, line_scale) + (box.x0, box.y0), inverse, width, height),
         ))
         images.append(_clean_crop(deskewed, labels, box, keep))
     log.debug("segmented %d lines (skew %.2f deg, writing height %.1f px)", len(lines), skew, scale)
@@ -410,6 +412,31 @@ def ink_outline(ink: np.ndarray, step: int) -> np.ndarray:
     points = np.concatenate([upper, lower]).astype(np.int32)
     # Drop the points a straight edge passes through (runs of columns at one height).
     return cv2.approxPolyDP(points.reshape(-1, 1, 2), 0.5, True).reshape(-1, 2)
+
+
+BASELINE_BAND = 0.15  # writing heights either side of the baseline where letters count as ending on it
+
+
+def line_baseline(ink: np.ndarray, scale: float) -> np.ndarray:
+    """The line's baseline as (x, y) points from its first to its last inked column: a straight
+    line through where most columns' lowest ink lies. It starts level at the row where most
+    columns end and is refitted to the columns ending near it, so descenders, the rounded
+    bottoms of letters and dashes do not pull it."""
+    columns = np.flatnonzero(ink.any(axis=0))
+    if columns.size == 0:
+        return np.zeros((0, 2), dtype=np.int64)
+    bottoms = (ink.shape[0] - 1 - ink[::-1, columns].argmax(axis=0)).astype(np.float64)
+    counts = np.convolve(np.bincount(bottoms.astype(np.int64), minlength=ink.shape[0]), np.ones(3), "same")
+    fit = np.array([0.0, float(np.argmax(counts))])
+    band = max(2.0, BASELINE_BAND * scale)
+    for _ in range(3):
+        near = np.abs(bottoms - np.polyval(fit, columns)) <= band
+        if near.sum() < 2 or np.ptp(columns[near]) < 2:
+            break
+        fit = np.polyfit(columns[near], bottoms[near], 1)
+    ends = np.array([columns[0], columns[-1]], dtype=np.float64)
+    ys = np.clip(np.polyval(fit, ends), 0, ink.shape[0] - 1)
+    return np.rint(np.stack([ends, ys], axis=1)).astype(np.int64)
 
 
 def _inverse_rotation(shape: tuple[int, int], skew: float) -> np.ndarray | None:

@@ -101,17 +101,20 @@ class LineResult:
     corrected: str
     words: tuple[WordResult, ...] = ()
     polygon: tuple[tuple[int, int], ...] = ()  # outline of the line's ink (x, y), when segmented
+    baseline: tuple[tuple[int, int], ...] = ()  # where its letters sit (x, y), left to right, when segmented
 
     def to_dict(self) -> dict:
         return {"box": self.box.to_list(), "text": self.text, "confidence": float(self.confidence),
                 "corrected": self.corrected, "words": [w.to_dict() for w in self.words],
-                "polygon": [[int(x), int(y)] for x, y in self.polygon]}
+                "polygon": [[int(x), int(y)] for x, y in self.polygon],
+                "baseline": [[int(x), int(y)] for x, y in self.baseline]}
 
     @classmethod
     def from_dict(cls, data: dict) -> "LineResult":
         return cls(Box.from_list(data["box"]), data["text"], float(data["confidence"]), data["corrected"],
                    tuple(WordResult.from_dict(w) for w in data.get("words", ())),
-                   tuple((int(x), int(y)) for x, y in data.get("polygon", ())))
+                   tuple((int(x), int(y)) for x, y in data.get("polygon", ())),
+                   tuple((int(x), int(y)) for x, y in data.get("baseline", ())))
 
 
 @dataclass(frozen=True)

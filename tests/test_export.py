@@ -16,7 +16,7 @@ PAGE_XSD = Path(__file__).parent / "schemas" / "page.xsd"
 def page():
     words = (WordResult(Box(10, 10, 50, 40), "Helo", 0.6), WordResult(Box(60, 10, 120, 40), "world", 0.9))
     outline = ((10, 12), (60, 10), (120, 14), (120, 40), (10, 38))
-    lines = (LineResult(Box(10, 10, 120, 40), "Helo world", 0.73, "Hello world", words, outline),
+    lines = (LineResult(Box(10, 10, 120, 40), "Helo world", 0.73, "Hello world", words, outline, ((10, 34), (120, 36))),
              LineResult(Box(10, 50, 90, 80), "& more <tags>", 0.8, "& more <tags>", ()))
     return PageResult(200, 100, lines, "page", "line")
 
@@ -43,11 +43,11 @@ def test_page_xml_is_valid_against_the_schema(page):
     # A segmented line is outlined by its polygon; one without keeps its box.
     assert lines[0].find(f"{{{PAGE_NS}}}Coords").get("points") == "10,12 60,10 120,14 120,40 10,38"
     assert lines[1].find(f"{{{PAGE_NS}}}Coords").get("points") == "10,50 90,50 90,80 10,80"
+    assert lines[0].find(f"{{{PAGE_NS}}}Baseline").get("points") == "10,34 120,36"
+    assert lines[1].find(f"{{{PAGE_NS}}}Baseline") is None  # none given: none written
 
 
 def test_empty_page_xml_is_valid_too():
-    if not PAGE_XSD.exists():
-        pytest.skip("PAGE schema not fetched")
     from lxml import etree
 
     schema = etree.XMLSchema(etree.parse(str(PAGE_XSD)))
@@ -69,6 +69,7 @@ def test_alto_structure(page):
     assert polygon.get("POINTS") == "10 12 60 10 120 14 120 40 10 38"
     assert list(lines[0])[0].tag == f"{{{ALTO_NS}}}Shape"  # ALTO wants the Shape before the Strings
     assert lines[1].find(f"{{{ALTO_NS}}}Shape") is None
+    assert lines[0].get("BASELINE") == "10 34 120 36" and lines[1].get("BASELINE") is None
 
 
 def test_unknown_format(page):

@@ -217,3 +217,19 @@ def test_a_scanner_border_is_not_a_line():
     check_invariants(result, framed.shape)
     assert match_boxes([line.box for line in result.lines], [Box(*b) for b in truth]).matched == 4
     assert len(result.lines) == 4
+
+
+def test_each_line_gets_a_baseline_under_its_letters_not_its_descenders():
+    page, truth = draw_page(["jumping quickly by gypsy", "the cat sat on the mat"], line_gap=60)
+    result = segment_page(page, SegmentationSettings(deskew=False))
+    assert len(result.lines) == 2
+    levels = []
+    for line, (x0, y0, x1, y1) in zip(result.lines, truth):
+        (left, left_y), (right, right_y) = line.baseline
+        assert abs(left - x0) <= 3 and abs(right - x1) <= 3
+        assert abs(left_y - right_y) <= 2  # a level line of writing has a level baseline
+        levels.append((left_y - y0, y1 - left_y))
+    # The second line has no descenders: its letters end on the baseline. The first line's
+    # baseline sits as far below its ascenders, well above its descenders' ends.
+    assert levels[1][1] <= 4
+    assert abs(levels[0][0] - levels[1][0]) <= 3 and levels[0][1] >= 8
