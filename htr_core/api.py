@@ -19,7 +19,8 @@ from fastapi import FastAPI, File, HTTPException, Query, UploadFile
 from fastapi.responses import PlainTextResponse
 
 from htr_core.decode import DECODERS
-from htr_core.export import FORMATS, export
+from htr_core.document import export_pages
+from htr_core.export import FORMATS
 from htr_core.imageio import ImageReadError, count_pages, read_document
 from htr_core.languages import Language
 from htr_core.pipeline import LEVELS, Pipeline, PipelineSettings
@@ -28,7 +29,8 @@ log = logging.getLogger(__name__)
 
 # The same cap as the app's uploads (.streamlit/config.toml maxUploadSize).
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
-MEDIA_TYPES = {"txt": "text/plain; charset=utf-8", "page": "application/xml", "alto": "application/xml"}
+MEDIA_TYPES = {"txt": "text/plain; charset=utf-8", "page": "application/xml", "alto": "application/xml",
+               "hocr": "application/xhtml+xml; charset=utf-8"}
 
 
 def create_app(load_pipeline: Callable[[], Pipeline] = Pipeline.from_model_dir) -> FastAPI:
@@ -87,8 +89,7 @@ def create_app(load_pipeline: Callable[[], Pipeline] = Pipeline.from_model_dir) 
             return {"file": file.filename,
                     "pages": [{"page": number, **result.to_dict()} for number, result in zip(numbers, results)]}
         name = file.filename or "image.png"
-        # Pages of a plain-text export are separated by form feeds, as pdftotext does.
-        body = "\f".join(export(result, format, name) for result in results)
+        body = export_pages(results, format, name)
         return PlainTextResponse(body, media_type=MEDIA_TYPES[format])
 
     return app

@@ -1,5 +1,5 @@
-"""PageResult -> plain text, JSON, PAGE XML (2019) and ALTO (v4): the formats of Transkribus,
-eScriptorium and kraken, so results open in the tools HTR users already have.
+"""PageResult -> plain text, JSON, PAGE XML (2019), ALTO (v4) and hOCR: the formats of
+Transkribus, eScriptorium, kraken and Tesseract, so results open in the tools users already have.
 
 XML is built with the standard library's ElementTree (no extra dependency on the runtime path).
 """
@@ -17,7 +17,7 @@ PAGE_XSD = "http://schema.primaresearch.org/PAGE/gts/pagecontent/2019-07-15/page
 ALTO_NS = "http://www.loc.gov/standards/alto/ns-v4#"
 ALTO_XSD = "http://www.loc.gov/standards/alto/v4/alto-4-2.xsd"
 XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
-FORMATS = ("txt", "json", "page", "alto")
+FORMATS = ("txt", "json", "page", "alto", "hocr")
 
 
 def to_text(page: PageResult, corrected: bool = True) -> str:
@@ -132,6 +132,63 @@ def to_alto(page: PageResult, image_filename: str = "image.png") -> str:
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
 
+def _hocr_title(box: Box, *extra: str) -> str:
+    return "; ".join([f"bbox {box.x0} {box.y0} {box.x1} {box.y1}", *extra])
+
+
+def _confidence_percent(confidence: float) -> int:
+    return int(round(100 * min(max(confidence, 0.0), 1.0)))
+
+
+def line_words(line: LineResult) -> list[tuple[Box, str, float]]:
+    """A line's words with their boxes, in its corrected spelling where that has as many words as
+    the reading (else the reading's own words): what a text layer or hOCR names."""
+    corrected = line.corrected.split()
+    words = list(line.words)
+    if not words:
+        return [(line.box, line.corrected, line.confidence)] if line.corrected.strip() else []
+    texts = corrected if len(corrected) == len(words) else [word.text for word in words]
+    return [(word.box, text, word.confidence) for word, text in zip(words, texts)]
+
+
+def to_hocr(pages: PageResult | list[PageResult], image_filename: str = "image.png") -> str:
+    """hOCR 1.2 (as Tesseract writes it): an ocr_page per page, ocr_line with bbox, baseline and
+    x_wconf, ocrx_word with bbox and x_wconf; the corrected text."""
+    from htr_core import __version__
+
+    pages = [pages] if isinstance(pages, PageResult) else list(pages)
+    html = ET.Element("html", xmlns="http://www.w3.org/1999/xhtml", lang="und")
+    head = ET.SubElement(html, "head")
+    ET.SubElement(head, "title").text = image_filename
+    ET.SubElement(head, "meta", {"http-equiv": "Content-Type", "content": "text/html; charset=utf-8"})
+    ET.SubElement(head, "meta", name="ocr-system", content=f"htr_core {__version__}")
+    ET.SubElement(head, "meta", name="ocr-capabilities", content="ocr_page ocr_line ocrx_word ocrp_wconf")
+    body = ET.SubElement(html, "body")
+    for number, page in enumerate(pages, start=1):
+        title = _hocr_title(Box(0, 0, page.width, page.height), f'image "{image_filename}"', f"ppageno {number - 1}")
+        page_el = ET.SubElement(body, "div", {"class": "ocr_page", "id": f"page_{number}", "title": title})
+        for index, line in enumerate(page.lines, start=1):
+            extra = []
+            if len(line.baseline) >= 2:
+                (x0, y0), (x1, y1) = line.baseline[0], line.baseline[-1]
+                slope = (y1 - y0) / (x1 - x0) if x1 != x0 else 0.0
+                offset = y0 + slope * (line.box.x0 - x0) - line.box.y1
+                extra.append(f"baseline {slope:.4f} {offset:.0f}")
+            extra.append(f"x_wconf {_confidence_percent(line.confidence)}")
+            line_el = ET.SubElement(page_el, "span", {"class": "ocr_line", "id": f"line_{number}_{index}",
+                                                      "title": _hocr_title(line.box, *extra)})
+            for word_index, (box, text, confidence) in enumerate(line_words(line), start=1):
+                if word_index > 1:
+                    ET.SubElement(line_el, "span").tail = " "
+                word_el = ET.SubElement(line_el, "span", {
+                    "class": "ocrx_word", "id": f"word_{number}_{index}_{word_index}",
+                    "title": _hocr_title(box, f"x_wconf {_confidence_percent(confidence)}")})
+                word_el.text = text
+    ET.indent(html)
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN" '
+            '"http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd">\n' + ET.tostring(html, encoding="unicode") + "\n")
+
+
 def export(page: PageResult, fmt: str, image_filename: str = "image.png") -> str:
     if fmt == "txt":
         return to_text(page)
@@ -141,4 +198,6 @@ def export(page: PageResult, fmt: str, image_filename: str = "image.png") -> str
         return to_page_xml(page, image_filename)
     if fmt == "alto":
         return to_alto(page, image_filename)
+    if fmt == "hocr":
+        return to_hocr(page, image_filename)
     raise ValueError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
