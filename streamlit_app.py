@@ -7,6 +7,7 @@ Thin by design: widgets and layout here, all the work in ``htr_core``. Run with
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 from pathlib import Path
 
@@ -14,7 +15,7 @@ import numpy as np
 import streamlit as st
 
 from htr_core.data.canvas import CANVAS_HEIGHT, CANVAS_WIDTH, DEFAULT_PEN
-from htr_core.dataset_store import count_pairs, save_pair, zip_pairs
+from htr_core.dataset_store import SessionPairs, save_pair
 from htr_core.decode import DECODERS
 from htr_core.export import to_alto, to_json, to_page_xml, to_text
 from htr_core.imageio import ImageReadError, read_document, read_image
@@ -24,9 +25,12 @@ from htr_core.segment import SegmentationSettings
 from htr_core.types import PageResult
 from htr_core.visualize import draw_result
 
+log = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parent
 SAMPLES_DIR = ROOT / "sample_images"
-DATASET_DIR = Path(os.environ.get("HTR_DATASET_DIR", ROOT / "user_data" / "pairs"))
+# Corrections stay in the visitor's session; an operator who wants them on the server too sets
+# HTR_DATASET_DIR (or dataset_dir in .streamlit/secrets.toml).
+DATASET_ENV = "HTR_DATASET_DIR"
 SAMPLE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".bmp")
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "tif", "tiff", "bmp", "webp", "pdf"]
 # None: each model's own decoder, tuned on held-out training writers (what the README measures).
@@ -76,18 +80,39 @@ def sidebar() -> tuple[PipelineSettings, dict]:
         show_lines = st.checkbox("Line boxes", value=True)
         show_words = st.checkbox("Word boxes", value=True)
         low = st.slider("Flag readings below confidence", 0.0, 1.0, 0.5, 0.05)
-    st.sidebar.divider()
-    st.sidebar.subheader("Your corrections")
-    saved = count_pairs(DATASET_DIR)
-    st.sidebar.caption(f"{saved} line(s) saved in `{DATASET_DIR}`")
-    if saved:
-        st.sidebar.download_button("Download dataset (zip)", zip_pairs(DATASET_DIR), "htr_dataset.zip",
-                                   "application/zip")
     settings = PipelineSettings(level=level, reader=reader, decoder=decoder, spell=spell, language=language,
                                 language_model=PipelineSettings.language_model if context else 0.0,
                                 segmentation=SegmentationSettings(deskew=deskew, remove_rules=rules,
                                                                   word_gap=word_gap))
     return settings, {"lines": show_lines, "words": show_words, "low": low}
+
+
+def corrections_sidebar() -> None:
+    """The visitor's own corrections: how many, and a zip of them (drawn last, after any save)."""
+    st.sidebar.divider()
+    st.sidebar.subheader("Your corrections")
+    pairs = session_pairs()
+    kept_here = " (also kept on this server)" if server_dataset_dir() else ""
+    st.sidebar.caption(f"{len(pairs)} line(s) corrected in this session{kept_here}. They are yours only: "
+                       "download them to fine-tune a model on your hand.")
+    if len(pairs):
+        st.sidebar.download_button("Download my corrections (zip)", pairs.zip(), "htr_dataset.zip",
+                                   "application/zip")
+
+
+def session_pairs() -> SessionPairs:
+    return st.session_state.setdefault("pairs", SessionPairs())
+
+
+def server_dataset_dir() -> Path | None:
+    """Where corrections are also saved on the server, when the operator turned that on."""
+    configured = os.environ.get(DATASET_ENV)
+    if not configured:
+        try:
+            configured = st.secrets.get("dataset_dir")
+        except (FileNotFoundError, KeyError, AttributeError):  # no secrets file: the default
+            configured = None
+    return Path(configured) if configured else None
 
 
 def drawn_image() -> list[tuple[str, np.ndarray]]:
@@ -187,13 +212,23 @@ def show_result(name: str, grey: np.ndarray, page: PageResult, display: dict) ->
             edited = text_col.text_input("Correct text", line.corrected, key=f"edit_{name}_{index}_{version}")
             if text_col.button("Save line to my dataset", key=f"save_{name}_{index}"):
                 try:
-                    path = save_pair(DATASET_DIR, crop, edited)
-                    text_col.success(f"Saved as {path.name}")
-                except (ValueError, OSError) as exc:
+                    session_pairs().add(crop, edited)
+                    if server_dataset_dir() is not None:
+                        save_pair(server_dataset_dir(), crop, edited)
+                    text_col.success("Kept in your corrections (see the sidebar)")
+                except ValueError as exc:
                     text_col.error(f"Not saved: {exc}")
+                except OSError as exc:
+                    log.warning("saving a correction on the server failed: %s", exc)
+                    text_col.error("Kept in your corrections, but the server could not store a copy")
 
 
 def main() -> None:
+    read_and_show()
+    corrections_sidebar()
+
+
+def read_and_show() -> None:
     st.title("✍️ Handwriting to text")
     st.caption("Draw, upload a scan or photo, or pick a sample. Lines and words are found, read by a "
                "CRNN, and spell-corrected. Everything runs on this server's CPU.")

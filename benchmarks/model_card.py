@@ -3,7 +3,9 @@
     .venv/bin/python benchmarks/model_card.py models/word [--data ../shared/data]
 
 Sets: IAM val writers (words; never trained on), handwritten names (case-insensitive), Washington
-dev words, and for line models Washington dev lines and IAM val-writer lines pasted from words.
+dev words, and for line models Washington dev lines, IAM val-writer lines pasted from words,
+IAM-OnDB dev lines drawn from their strokes and (for a model that reads French) Copiste dev lines,
+decoded with the French lexicon.
 """
 
 from __future__ import annotations
@@ -19,8 +21,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from htr_core.data.copiste import copiste_line_crops, load_copiste_lines  # noqa: E402
 from htr_core.data.dataset import ArrayDataset, FileDataset  # noqa: E402
 from htr_core.data.iam import load_iam_words  # noqa: E402
+from htr_core.data.iam_ondb import InkStyle, OnlineLineDataset, load_online_lines  # noqa: E402
 from htr_core.data.lines import SimulatedLineDataset  # noqa: E402
 from htr_core.data.pairs import load_label_table  # noqa: E402
 from htr_core.data.washington import washington_line_crops, washington_word_crops  # noqa: E402
@@ -28,6 +32,7 @@ from htr_core.decode import DECODERS  # noqa: E402
 from htr_core.evaluate import LabelledSet, evaluate_decoders  # noqa: E402
 from htr_core.runtime import Recognizer  # noqa: E402
 from htr_core.spell import SpellCorrector  # noqa: E402
+from run_all import ONDB_STRIDE  # noqa: E402
 from timing import recognizer_speed  # noqa: E402
 
 
@@ -50,7 +55,10 @@ def describe_step_sizes(history: list[dict]) -> str:
     return ", ".join(parts) or "n/a"
 
 
-def evaluation_sets(data: Path, line_mode: bool) -> list[LabelledSet]:
+FRENCH_SET = "Copiste dev, lines (French; fr lexicon)"
+
+
+def evaluation_sets(data: Path, line_mode: bool, reads_french: bool = False) -> list[LabelledSet]:
     sets = [
         LabelledSet("IAM val writers, words", FileDataset(load_iam_words(data / "iam_words", "val"))),
         LabelledSet("names (dev)", FileDataset(load_label_table(data / "names"))),
@@ -61,6 +69,13 @@ def evaluation_sets(data: Path, line_mode: bool) -> list[LabelledSet]:
         val_words = load_iam_words(data / "iam_words", "val")
         sets.append(LabelledSet("IAM val writers, lines pasted from words (seed 0)",
                                 frozen(SimulatedLineDataset(val_words, max_words=8, seed=0))))
+        if (data / "iam_ondb").exists():
+            lines = load_online_lines(data / "iam_ondb", "dev")[::ONDB_STRIDE]
+            sets.append(LabelledSet(f"IAM-OnDB dev, lines (every {ONDB_STRIDE}rd, drawn with one plain pen)",
+                                    frozen(OnlineLineDataset(lines, fixed_style=InkStyle(height=64, pen_width=3)))))
+        if reads_french and (data / "copiste").exists():
+            sets.append(LabelledSet(FRENCH_SET, copiste_line_crops(data / "copiste",
+                                                                   load_copiste_lines(data / "copiste", "dev"))))
     return sets
 
 
@@ -71,12 +86,15 @@ def main() -> None:
     args = parser.parse_args()
 
     recognizer = Recognizer(args.model_dir, threads=1)
-    corrector = SpellCorrector()
     config = recognizer.config
+    reads_french = not recognizer.charset.unknown_characters("éèàçœ")
     rows = []
     reports = []
-    for labelled in evaluation_sets(args.data, config.line_mode):
-        for report in evaluate_decoders(recognizer, labelled, list(DECODERS), corrector):
+    sets = evaluation_sets(args.data, config.line_mode, reads_french)
+    for labelled in sets:
+        language = "fr" if labelled.name == FRENCH_SET else "en"
+        reader = recognizer.with_language(language)
+        for report in evaluate_decoders(reader, labelled, list(DECODERS), SpellCorrector(language=language)):
             reports.append(report)
             raw, fixed = report["raw"], report["corrected"]
             rows.append(
@@ -86,7 +104,7 @@ def main() -> None:
                 f"{fixed['strict']['cer']:.2%} | {fixed['strict']['wer']:.2%} |"
             )
             print(rows[-1], flush=True)
-    first = evaluation_sets(args.data, config.line_mode)[-1 if config.line_mode else 0].dataset
+    first = next(s for s in sets if s.name.startswith("IAM val writers, lines" if config.line_mode else "IAM val")).dataset
     model_ms, full_ms = recognizer_speed(recognizer, [first[i][0] for i in range(min(200, len(first)))])
 
     state = json.loads((args.model_dir / "train_state.json").read_text())
@@ -122,10 +140,31 @@ def main() -> None:
         checked = ("\nThese rows are the line model alone: the pipeline (app, CLI, API) also has the word model and an\n"
                    "English word bigram model check each word it reads (`htr_core/word_check.py`); docs/BENCHMARKS.md\n"
                    "has lines read that way.")
+    online = copiste = ""
+    if training.get("iam_ondb_dir"):
+        online = (";\n  IAM-OnDB `train` lines (pen strokes of many writers) drawn afresh each epoch in a random style\n"
+                  "  (x-height, pen width, slant, per-stroke drift, blur, paper; some as the app's canvas draws a\n"
+                  "  mouse line), its `val` lines selecting the model")
+    if training.get("copiste_dir"):
+        copiste = (";\n  Copiste `train` pages' lines (French, many writers; cut by their polygons; struck and\n"
+                   "  unreadable lines left out), 1 in 16 pages held out for model selection")
+    terms = ""
+    if online:
+        terms += ("\n  IAM-OnDB is free for non-commercial research (cite M. Liwicki and H. Bunke, ICDAR 2005,\n"
+                  "  \"IAM-OnDB - an on-line English sentence database acquired from handwritten text on a\n"
+                  "  whiteboard\"), which this model inherits too.")
+    if copiste:
+        terms += ("\n  Copiste d'un jour pages: CC-BY 4.0, Bibliothèque et Archives nationales du Québec\n"
+                  "  (\"Copiste d'un jour\").")
+    never = "IAM `val` writers, Washington dev pages 300-302, names, cabuyao"
+    if online:
+        never += ", IAM-OnDB `val` (selection only) and `dev`"
+    if copiste:
+        never += ", Copiste `dev`"
     card = f"""# {config.name} model ({kind} recognizer)
 
 A CRNN: {len(config.conv_filters)} conv blocks {list(config.conv_filters)}, {config.lstm_layers} BiLSTM layers of
-{config.lstm_units} units, CTC over {recognizer.charset.num_classes - 1} characters + blank. Input:
+{config.lstm_units} units, CTC over {recognizer.charset.num_classes - 1} characters{' (English and French letters)' if reads_french else ''} + blank. Input:
 {config.height}×{config.width} grey, ink normalised, text scaled to fit and left-aligned.
 Files: `model.onnx` (inference, ONNX Runtime; LSTM and output weights int8), `model.keras` (training, fallback), `config.json`,
 `charset.txt`.
@@ -136,16 +175,16 @@ Files: `model.onnx` (inference, ONNX Runtime; LSTM and output weights int8), `mo
   model selection){', simulated lines pasted from those words' if config.line_mode else ''}; George
   Washington train pages 270-279 ({'word and line crops' if config.line_mode else 'word crops'}); and
   {training.get('synthetic_per_epoch', 'n/a')} synthetic {'lines' if config.line_mode else 'words'} per
-  epoch rendered from the 45 handwriting fonts{strokes}. Augmentation: slant, rotation, stroke width, elastic
+  epoch rendered from the 45 handwriting fonts{strokes}{online}{copiste}. Augmentation: slant, rotation, stroke width, elastic
   warp, blur, faded ink, paper and noise; letters squeezed or stretched to 0.7-1.4 of their width
   since 2026-11-30 (both models' last runs had it).{forms}
-- Never trained on: IAM `val` writers, Washington dev pages 300-302, names, cabuyao.
+- Never trained on: {never}.
 - Epochs: {state.get('epoch')}{prior}; best holdout CER {state.get('best_cer', float('nan')):.4f} at epoch
   {best.get('epoch', 'n/a')}, the weights shipped here. Batch {training.get('batch_size', 'n/a')}, Adam; step size by
   epoch: {describe_step_sizes(history)} (last run's schedule: {training.get('lr_schedule', 'plateau')}){init}.
 - Licence terms: IAM is free for non-commercial research only (cite U. Marti and H. Bunke, IJDAR
   5:39-46, 2002), and this model inherits that restriction. The Washington pages are public
-  domain; the fonts' licences (SIL OFL 1.1, Apache-2.0, GPL with font exception) allow this use.
+  domain; the fonts' licences (SIL OFL 1.1, Apache-2.0, GPL with font exception) allow this use.{terms}
 
 ## Accuracy
 
@@ -155,7 +194,7 @@ Measured on {date.today().isoformat()} with `.venv/bin/python benchmarks/model_c
 lower-cases and keeps letters, digits and spaces; "corrected" is after `autocorrect` spell correction
 for best path and beam search, while word beam search's reading is its own correction (the same).
 Names are capitals; score them case-insensitively. Decoding as `config.json` sets it: word beam
-search over the {config.lexicon_size} most frequent English words, prior weight {config.lm_weight}, out-of-lexicon
+search over the {config.lexicon_size} most frequent words of the set's language (English; French for Copiste), prior weight {config.lm_weight}, out-of-lexicon
 margin {config.oov_margin} nats (default decoder: {config.decoder}){packing}.{checked}
 
 | set | items | decoder | CER | WER | exact | CER (case-insens.) | WER (case-insens.) | CER corrected | WER corrected |

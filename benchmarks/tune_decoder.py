@@ -3,7 +3,8 @@ which a line is read again widened (``min_steps_per_char``: lowest best-path CER
 and Washington's training lines). Then word beam search: lexicon size and word-prior weight (best
 word accuracy), the out-of-lexicon margin (lowest CER), and whether it or the free beam search is
 the model's default decoder (lowest CER). A word model is tuned on their words, a line model on
-their lines pasted from words (decoded word by word, as the runtime does).
+their lines pasted from words (decoded word by word, as the runtime does), with IAM-OnDB `val`
+lines drawn from their strokes where that data is there (a model selection split, never dev).
 
     .venv/bin/python benchmarks/tune_decoder.py models/word [--write]
 
@@ -69,6 +70,7 @@ def main() -> None:
     parser.add_argument("model_dir", type=Path)
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "iam_words")
     parser.add_argument("--washington", type=Path, default=ROOT.parent / "shared" / "data" / "washington")
+    parser.add_argument("--iam_ondb", type=Path, default=ROOT.parent / "shared" / "data" / "iam_ondb")
     parser.add_argument("--write", action="store_true")
     args = parser.parse_args()
 
@@ -77,8 +79,13 @@ def main() -> None:
     by_word = recognizer.config.line_mode
     dataset = SimulatedLineDataset(held, seed=1) if by_word else FileDataset(held)
     items = [dataset[i] for i in range(len(dataset))]
+    if by_word and args.iam_ondb.exists():
+        from htr_core.data.iam_ondb import InkStyle, OnlineLineDataset, load_online_lines
+
+        online = OnlineLineDataset(load_online_lines(args.iam_ondb, "val")[::3], fixed_style=InkStyle(height=64, pen_width=3))
+        items += [online[i] for i in range(len(online))]
     references = [text for _, text in items]
-    print(f"{len(items)} held-out training-writer {'lines' if by_word else 'words'}")
+    print(f"{len(items)} held-out training-writer {'lines' if by_word else 'words'} (and IAM-OnDB val lines)")
     packing = None
     if by_word:
         packing = tune_packing(recognizer, items, args.washington)

@@ -95,3 +95,38 @@ def zip_pairs(folder: Path) -> bytes:
             archive.write(image, f"dataset/{image.name}")
             archive.write(label, f"dataset/{label.name}")
     return buffer.getvalue()
+
+
+class SessionPairs:
+    """Corrections kept in memory for one visitor (an app session): nothing reaches the disk, so
+    visitors of a shared server never see each other's writing; they download their own zip."""
+
+    def __init__(self) -> None:
+        self._items: list[tuple[str, bytes, str]] = []  # (stem, PNG bytes, text)
+        self._zipped: tuple[int, bytes] | None = None
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def add(self, image: np.ndarray, text: str) -> str:
+        """Keep a corrected line; returns the name its files get in the zip."""
+        text = clean_transcription(text)
+        if image.ndim != 2 or image.size == 0:
+            raise ValueError("the image to save is empty")
+        ok, png = cv2.imencode(".png", image)
+        if not ok:
+            raise ValueError("could not encode the image as PNG")
+        stem = f"{datetime.now(timezone.utc).strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}"
+        self._items.append((stem, png.tobytes(), text))
+        return stem
+
+    def zip(self) -> bytes:
+        """The pairs as a zip in save_pair's layout (built again only after a new pair)."""
+        if self._zipped is None or self._zipped[0] != len(self._items):
+            buffer = io.BytesIO()
+            with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+                for stem, png, text in self._items:
+                    archive.writestr(f"dataset/{stem}.png", png)
+                    archive.writestr(f"dataset/{stem}.txt", text + "\n")
+            self._zipped = (len(self._items), buffer.getvalue())
+        return self._zipped[1]

@@ -168,7 +168,27 @@ def test_saving_a_corrected_line_never_overwrites(app, tmp_path):
     saved = sorted((tmp_path / "dataset").glob("*.txt"))
     assert len(saved) == 2 and all(p.read_text().strip() == "save me" for p in saved)
     assert len(list((tmp_path / "dataset").glob("*.png"))) == 2
-    assert any(b.label.startswith("Download dataset") for b in app.get("download_button"))
+    assert any(b.label.startswith("Download my corrections") for b in app.get("download_button"))
+
+
+def test_corrections_stay_in_the_visitors_session_unless_the_operator_keeps_them(canvas, tmp_path, monkeypatch):
+    monkeypatch.delenv("HTR_DATASET_DIR", raising=False)
+    monkeypatch.chdir(tmp_path)
+    page, _ = draw_page(["mine only"])
+    first = AppTest.from_file(APP, default_timeout=120)
+    first.run()
+    first.radio(key="source").set_value("Upload").run()
+    first.file_uploader[0].set_value(("line.png", png_bytes(page), "image/png")).run()
+    next(t for t in first.text_input if t.key.startswith("edit_")).set_value("mine only").run()
+    next(b for b in first.button if b.key.startswith("save_")).click().run()
+    assert not errors(first) and len(first.session_state["pairs"]) == 1
+    assert any(b.label.startswith("Download my corrections") for b in first.get("download_button"))
+    assert not any(c.value for c in first.sidebar.caption if str(tmp_path) in c.value or "/" in c.value)
+    assert [p for p in tmp_path.rglob("*") if p.suffix in (".png", ".txt")] == []  # nothing on the server
+    second = AppTest.from_file(APP, default_timeout=120)  # another visitor
+    second.run()
+    assert len(second.session_state["pairs"]) == 0
+    assert not any(b.label.startswith("Download my corrections") for b in second.get("download_button"))
 
 
 def test_the_app_never_imports_tensorflow():
