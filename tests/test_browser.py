@@ -1,7 +1,8 @@
-"""One real-browser test: streamlit run + Debian's Chromium driven by Playwright.
+"""Real-browser tests: streamlit run + Debian's Chromium driven by Playwright.
 
-Draws a word with mouse strokes on the canvas and checks a reading appears, then uploads a sample
-page and checks boxes and text appear. Screenshots land in the test's tmp dir.
+Writes a line with mouse strokes on the canvas and checks it reads right, uploads a sample page
+and checks boxes and text appear, and checks two visitors never see each other's corrections.
+Screenshots land in the test's tmp dir.
 """
 
 from __future__ import annotations
@@ -74,26 +75,35 @@ def browser():
         browser.close()
 
 
-def test_draw_a_word_then_upload_a_page(server, browser, tmp_path):
+def draw_strokes(page, canvas, text: str) -> None:
+    """``text`` written on the canvas with mouse moves along single-stroke (Hershey) letters."""
+    from htr_core.data.canvas import fit_to_canvas
+    from test_drawing import strokes_of
+
+    box = canvas.bounding_box()
+    visible = min(int(box["width"]), 600)  # stay inside the part of the canvas in view
+    for stroke in fit_to_canvas([strokes_of(text, "futural")], width=visible, height=int(box["height"])):
+        points = [(box["x"] + x, box["y"] + y) for x, y in stroke]
+        page.mouse.move(*points[0])
+        page.mouse.down()
+        for point in points[1:]:
+            page.mouse.move(*point, steps=3)
+        page.mouse.up()
+
+
+def test_draw_a_line_then_upload_a_page(server, browser, tmp_path):
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.goto(server, wait_until="networkidle")
     canvas = page.locator("canvas.upper-canvas").first
     canvas.wait_for(state="visible", timeout=60_000)
-    box = canvas.bounding_box()
-    x, y = box["x"] + 100, box["y"] + 80
-    # "lo": a tall stroke, then a loop.
-    strokes = [[(x, y), (x + 5, y + 140)],
-               [(x + 80, y + 90), (x + 50, y + 110), (x + 60, y + 140), (x + 100, y + 135), (x + 105, y + 100),
-                (x + 80, y + 90)]]
-    for stroke in strokes:
-        page.mouse.move(*stroke[0])
-        page.mouse.down()
-        for point in stroke[1:]:
-            page.mouse.move(*point, steps=8)
-        page.mouse.up()
+    draw_strokes(page, canvas, "hello world")
     page.get_by_text("Raw reading").wait_for(timeout=60_000)
-    reading = page.locator("[data-testid='stCode']").first.inner_text().strip()
-    assert reading, "the drawn word produced no reading"
+    # The app reads again after every stroke: wait for the reading of the whole drawing.
+    corrected, deadline = "", time.time() + 60
+    while corrected != "hello world" and time.time() < deadline:
+        time.sleep(1)
+        corrected = page.locator("textarea").first.input_value().strip()
+    assert corrected == "hello world", corrected
     page.screenshot(path=str(tmp_path / "canvas.png"), full_page=True)
 
     page.get_by_text("Upload", exact=True).click()
@@ -104,3 +114,23 @@ def test_draw_a_word_then_upload_a_page(server, browser, tmp_path):
     assert len(text.strip().splitlines()) >= 5
     page.screenshot(path=str(tmp_path / "page.png"), full_page=True)
     print("screenshots in", tmp_path)
+
+
+def test_two_visitors_never_see_each_others_corrections(server, browser):
+    first = browser.new_context(viewport={"width": 1400, "height": 1000})
+    second = browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        mine = first.new_page()
+        mine.goto(server, wait_until="networkidle")
+        mine.get_by_text("Upload", exact=True).click()
+        mine.locator("input[type='file']").set_input_files(str(ROOT / "sample_images" / "line_returns.png"))
+        mine.get_by_text("Save line to my dataset").first.wait_for(timeout=120_000)
+        mine.get_by_text("Save line to my dataset").first.click()
+        mine.get_by_text("1 line(s) corrected in this session").wait_for(timeout=60_000)
+        theirs = second.new_page()
+        theirs.goto(server, wait_until="networkidle")
+        theirs.get_by_text("0 line(s) corrected in this session").wait_for(timeout=60_000)
+        assert theirs.get_by_text("Download my corrections").count() == 0
+    finally:
+        first.close()
+        second.close()
