@@ -1,22 +1,31 @@
 """The REST service: upload an image or a PDF, get each page's text, boxes and confidences back.
 
-    .venv/bin/uvicorn htr_core.api:app --port 8000
+    .venv/bin/python -m htr_core.api --port 8000      # uvicorn with connection and header limits
     curl -F file=@page.jpg 'http://localhost:8000/v1/read?level=page'
     curl -F file=@scan.pdf 'http://localhost:8000/v1/read?format=txt'
 
-Interactive documentation at /docs. The shipped models load once, on the first request; the
-handler is synchronous, so FastAPI runs it in its worker threads and ONNX Runtime sessions are
-shared between them (their ``run`` is thread-safe). No TensorFlow is imported.
+Interactive documentation at /docs. The shipped models load once, on the first request; reads run
+in FastAPI's worker threads, sharing the ONNX Runtime sessions (their ``run`` is thread-safe). It
+protects itself (``service_limits``): a bounded number of reads run and wait (503 with Retry-After
+past that), each read stops at a deadline (504), bodies past the upload limit are refused while
+they stream (413), declared types that are not images or PDFs get a 415, upload names are
+sanitised before any output, and errors never echo the input. ``HTR_API_KEY`` requires that key
+(``X-API-Key`` or ``Authorization: Bearer``); ``HTR_API_CORS_ORIGINS`` (comma-separated) allows
+browsers from those origins. No TensorFlow is imported.
 """
 
 from __future__ import annotations
 
+import argparse
 import logging
+import os
+import secrets
 import threading
 from typing import Callable, Literal
 
-from fastapi import FastAPI, File, HTTPException, Query, UploadFile
-from fastapi.responses import PlainTextResponse
+from fastapi import FastAPI, File, HTTPException, Query, Request, UploadFile
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, PlainTextResponse
 
 from htr_core.decode import DECODERS
 from htr_core.document import export_pages
@@ -24,20 +33,47 @@ from htr_core.export import FORMATS
 from htr_core.imageio import ImageReadError, count_pages, read_document
 from htr_core.languages import Language
 from htr_core.pipeline import LEVELS, Pipeline, PipelineSettings
+from htr_core.service_limits import (Admission, BodySizeLimit, Busy, Deadline, ServiceLimits, TimedOut,
+                                     safe_filename)
 
 log = logging.getLogger(__name__)
 
-# The same cap as the app's uploads (.streamlit/config.toml maxUploadSize).
-MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+MULTIPART_OVERHEAD = 64 * 1024  # a form's boundaries and headers around the file
+ACCEPTED_TYPES = ("image/", "application/pdf", "application/octet-stream")
 MEDIA_TYPES = {"txt": "text/plain; charset=utf-8", "page": "application/xml", "alto": "application/xml",
                "hocr": "application/xhtml+xml; charset=utf-8"}
 
 
-def create_app(load_pipeline: Callable[[], Pipeline] = Pipeline.from_model_dir) -> FastAPI:
+def create_app(load_pipeline: Callable[[], Pipeline] = Pipeline.from_model_dir,
+               limits: ServiceLimits | None = None) -> FastAPI:
     """The service around one pipeline, made by ``load_pipeline`` on first use (tests pass their own)."""
+    limits = limits or ServiceLimits.from_environment()
     app = FastAPI(title="htr_core", summary="Handwritten text recognition: images and PDFs in, text out")
+    app.add_middleware(BodySizeLimit, max_bytes=limits.max_upload_bytes + MULTIPART_OVERHEAD)
+    origins = [o.strip() for o in os.environ.get("HTR_API_CORS_ORIGINS", "").split(",") if o.strip()]
+    if origins:
+        from fastapi.middleware.cors import CORSMiddleware
+
+        app.add_middleware(CORSMiddleware, allow_origins=origins, allow_methods=["GET", "POST"], allow_headers=["*"])
+    api_key = os.environ.get("HTR_API_KEY") or None
+    admission = Admission(limits.workers, limits.queue, limits.queue_wait)
     loaded: list[Pipeline] = []
     lock = threading.Lock()
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        # FastAPI's default echoes each bad value back ("input"): never return what was sent.
+        errors = [{"loc": list(error.get("loc", ())), "msg": error.get("msg", ""), "type": error.get("type", "")}
+                  for error in exc.errors()]
+        return JSONResponse({"detail": errors}, status_code=422)
+
+    @app.middleware("http")
+    async def require_key(request: Request, call_next):
+        if api_key and request.url.path.startswith("/v1/"):
+            given = request.headers.get("x-api-key") or request.headers.get("authorization", "").removeprefix("Bearer ")
+            if not secrets.compare_digest(given.encode(), api_key.encode()):
+                return JSONResponse({"detail": "a valid API key is required (X-API-Key header)"}, status_code=401)
+        return await call_next(request)
 
     def pipeline() -> Pipeline:
         with lock:
@@ -65,9 +101,23 @@ def create_app(load_pipeline: Callable[[], Pipeline] = Pipeline.from_model_dir) 
         format: Literal[FORMATS] = Query("json", description="page = PAGE XML"),
         page: int | None = Query(None, ge=1, description="read only this page (1-based) of a document"),
     ):
-        data = file.file.read(MAX_UPLOAD_BYTES + 1)
-        if len(data) > MAX_UPLOAD_BYTES:
-            raise HTTPException(413, f"the file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB")
+        name = safe_filename(file.filename)
+        declared = (file.content_type or "").lower()
+        if declared and not declared.startswith(ACCEPTED_TYPES):
+            raise HTTPException(415, "send an image (PNG, JPEG, TIFF, BMP, WebP) or a PDF")
+        data = file.file.read(limits.max_upload_bytes + 1)
+        if len(data) > limits.max_upload_bytes:
+            raise HTTPException(413, f"the file is larger than {limits.max_upload_bytes // (1024 * 1024)} MB")
+        try:
+            with admission.slot():
+                return _read(data, name, level, reader, decoder, spell, language_model, language, format, page)
+        except Busy as exc:
+            raise HTTPException(503, str(exc), headers={"Retry-After": str(exc.retry_after)}) from exc
+        except TimedOut as exc:
+            raise HTTPException(504, str(exc)) from exc
+
+    def _read(data: bytes, name: str, level, reader, decoder, spell, language_model, language, format, page):
+        deadline = Deadline(limits.timeout)
         try:
             count = count_pages(data)
             if page is not None and page > count:
@@ -78,17 +128,19 @@ def create_app(load_pipeline: Callable[[], Pipeline] = Pipeline.from_model_dir) 
             # Only the pages asked for are decoded or rendered.
             images = read_document(data, pages=None if page is None else [page - 1])
         except ImageReadError as exc:
-            raise HTTPException(400, f"{file.filename or 'upload'}: {exc}") from exc
+            raise HTTPException(400, f"{name}: {exc}") from exc
 
         settings = PipelineSettings(level=level, reader=reader, decoder=decoder, spell=spell, language=language,
                                     language_model=PipelineSettings.language_model if language_model else 0.0)
         reading = pipeline().with_settings(settings)
-        results = [reading.read(image) for image in images]
-        log.info("%s: read %d page(s)", file.filename, len(results))
+        results = []
+        for image in images:
+            deadline.check()
+            results.append(reading.read(image, progress=deadline.check))
+        log.info("%s: read %d page(s)", name, len(results))
         if format == "json":
-            return {"file": file.filename,
+            return {"file": name,
                     "pages": [{"page": number, **result.to_dict()} for number, result in zip(numbers, results)]}
-        name = file.filename or "image.png"
         body = export_pages(results, format, name)
         return PlainTextResponse(body, media_type=MEDIA_TYPES[format])
 
@@ -96,3 +148,21 @@ def create_app(load_pipeline: Callable[[], Pipeline] = Pipeline.from_model_dir) 
 
 
 app = create_app()
+
+
+def main(argv=None) -> None:
+    """Serve ``app`` with uvicorn, connections and slow clients bounded."""
+    import uvicorn
+
+    parser = argparse.ArgumentParser(prog="python -m htr_core.api", description="The htr_core REST service.")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--max_connections", type=int, default=256,
+                        help="connections served at once; past that, 503 (reads are bounded separately)")
+    args = parser.parse_args(argv)
+    uvicorn.run(app, host=args.host, port=args.port, limit_concurrency=args.max_connections,
+                timeout_keep_alive=5, h11_max_incomplete_event_size=64 * 1024, log_level="info")
+
+
+if __name__ == "__main__":
+    main()

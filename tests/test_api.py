@@ -6,11 +6,13 @@ import io
 import json
 import re
 import sys
+import xml.etree.ElementTree as ET
 
+import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import ROOT, draw_text, huge_png_header, png_bytes
+from conftest import ROOT, draw_page, draw_text, huge_png_header, png_bytes
 
 fastapi_testclient = pytest.importorskip("fastapi.testclient")
 
@@ -85,11 +87,6 @@ def test_absurd_image_sizes_and_oversized_uploads_are_refused(client, monkeypatc
     reply = client.post("/v1/read", files={"file": ("huge.png", huge_png_header(20000, 20000))})
     assert reply.status_code == 400 and "too large" in reply.json()["detail"]
 
-    import htr_core.api
-
-    monkeypatch.setattr(htr_core.api, "MAX_UPLOAD_BYTES", 100)
-    reply = client.post("/v1/read", files={"file": ("big.png", png_bytes(draw_text("large enough")))})
-    assert reply.status_code == 413
 
 
 def test_bad_parameters_are_refused_before_reading(client):
@@ -152,3 +149,87 @@ def test_page_n_of_a_long_document_decodes_that_page_only(client, monkeypatch):
     assert reply.status_code == 200 and [p["page"] for p in reply.json()["pages"]] == [3]
     assert asked == [[2]]
     assert client.post("/v1/read?page=4", files={"file": ("doc.tif", buffer.getvalue())}).status_code == 400
+
+
+def _limited_client(fake_recognizer, **limits):
+    from htr_core.api import create_app
+    from htr_core.pipeline import Pipeline
+    from htr_core.service_limits import ServiceLimits
+
+    pipeline = Pipeline(fake_recognizer(["word"] * 100), fake_recognizer(["word"] * 100, line_mode=False, width=128,
+                                                                         name="word"))
+    return fastapi_testclient.TestClient(create_app(lambda: pipeline, ServiceLimits(**limits)))
+
+
+def test_an_upload_past_the_limit_is_refused_before_it_is_spooled(fake_recognizer):
+    client = _limited_client(fake_recognizer, max_upload_bytes=1000)
+    big = png_bytes(np.random.default_rng(0).integers(0, 255, (200, 200), dtype=np.uint8))
+    assert client.post("/v1/read", files={"file": ("big.png", big)}).status_code == 413
+    # A body announced past the limit is refused from its Content-Length, before any byte is read.
+    reply = client.post("/v1/read", content=b"x" * 10, headers={"content-length": str(200 * 1024 * 1024),
+                                                                  "content-type": "multipart/form-data; boundary=x"})
+    assert reply.status_code == 413
+    assert client.post("/v1/read", files={"file": ("w.png", png_bytes(draw_text("ok")))}).status_code == 200
+
+
+def test_reads_past_the_workers_and_queue_are_turned_away_with_retry_after(fake_recognizer):
+    import threading
+
+    client = _limited_client(fake_recognizer, workers=1, queue=0, queue_wait=0.1)
+    gate, entered = threading.Event(), threading.Event()
+    import htr_core.pipeline as pipeline_module
+
+    real_read = pipeline_module.Pipeline.read
+
+    def slow_read(self, grey, progress=None):
+        entered.set()
+        gate.wait(10)
+        return real_read(self, grey, progress)
+
+    word = png_bytes(draw_text("word"))
+    replies = []
+    pipeline_module.Pipeline.read = slow_read
+    try:
+        worker = threading.Thread(target=lambda: replies.append(client.post("/v1/read", files={"file": ("a.png", word)})))
+        worker.start()
+        assert entered.wait(10)
+        busy = client.post("/v1/read", files={"file": ("b.png", word)})
+        assert busy.status_code == 503 and busy.headers["retry-after"]
+        gate.set()
+        worker.join(10)
+    finally:
+        pipeline_module.Pipeline.read = real_read
+    assert replies[0].status_code == 200
+
+
+def test_a_read_past_its_deadline_is_stopped(fake_recognizer):
+    client = _limited_client(fake_recognizer, timeout=0.0)
+    page, _ = draw_page(["one line", "two lines", "three lines"])
+    reply = client.post("/v1/read?level=page", files={"file": ("p.png", png_bytes(page))})
+    assert reply.status_code == 504 and "stopped" in reply.json()["detail"]
+
+
+def test_declared_types_names_and_errors_are_kept_plain(client):
+    word = (ROOT / "sample_images" / "word_you.png").read_bytes()
+    reply = client.post("/v1/read", files={"file": ("w.txt", word, "text/plain")})
+    assert reply.status_code == 415
+    hostile = 'a\x07"<b>\n/../evil.png'
+    xml = client.post("/v1/read?format=page", files={"file": (hostile, word, "image/png")})
+    assert xml.status_code == 200
+    ET.fromstring(xml.text.split("\n", 1)[1])  # well-formed
+    assert "<b>" not in xml.text and "\x07" not in xml.text
+    secret = "s3cr3t-payload"
+    refused = client.post(f"/v1/read?level={secret}", files={"file": ("w.png", word)})
+    assert refused.status_code == 422 and secret not in refused.text
+
+
+def test_an_api_key_can_be_required(fake_recognizer, monkeypatch):
+    monkeypatch.setenv("HTR_API_KEY", "letmein")
+    client = _limited_client(fake_recognizer)
+    word = png_bytes(draw_text("word"))
+    assert client.post("/v1/read", files={"file": ("w.png", word)}).status_code == 401
+    assert client.post("/v1/read", files={"file": ("w.png", word)}, headers={"X-API-Key": "nope"}).status_code == 401
+    assert client.post("/v1/read", files={"file": ("w.png", word)}, headers={"X-API-Key": "letmein"}).status_code == 200
+    assert client.post("/v1/read", files={"file": ("w.png", word)},
+                       headers={"Authorization": "Bearer letmein"}).status_code == 200
+    assert client.get("/health").status_code == 200  # health checks need no key
