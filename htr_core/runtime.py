@@ -7,6 +7,7 @@ CLI's ``infer`` and the REST API rely on.
 from __future__ import annotations
 
 import copy
+import importlib.util
 import logging
 import math
 from dataclasses import dataclass
@@ -24,8 +25,6 @@ from htr_core.types import Decoded
 
 log = logging.getLogger(__name__)
 
-PACKAGE_ROOT = Path(__file__).resolve().parent.parent
-MODELS_DIR = PACKAGE_ROOT / "models"
 MAX_WIDTH_FACTOR = 4  # a line model's input grows to at most 4x its trained width
 MAX_RESTRETCH = 1.6  # a line read again is widened at most this much: beyond, its reading is noise
 
@@ -51,8 +50,17 @@ class Reading:
     logits: np.ndarray
 
 
+def shipped_models_dir() -> Path:
+    """The shipped models: installed with the package (``htr_core.models``, package data), else
+    the ``models/`` folder of a source checkout."""
+    spec = importlib.util.find_spec("htr_core.models")
+    if spec is not None and spec.submodule_search_locations:
+        return Path(next(iter(spec.submodule_search_locations)))
+    return Path(__file__).resolve().parent.parent / "models"
+
+
 def default_model_dir(line_mode: bool) -> Path:
-    return MODELS_DIR / ("line" if line_mode else "word")
+    return shipped_models_dir() / ("line" if line_mode else "word")
 
 
 def load_onnx_session(path: Path, threads: int = 1):

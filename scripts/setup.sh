@@ -9,3 +9,5 @@ if [[ "${1:-}" == "--dev" ]]; then
 else
   .venv/bin/python -m pip install --quiet -r requirements.txt
 fi
+# The project itself, editable: the htr and htr-api commands, and python -m htr_core from any folder.
+.venv/bin/python -m pip install --quiet --no-deps -e .

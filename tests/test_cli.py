@@ -1,13 +1,14 @@
 """The command line, run as users run it, on the shipped models and sample images."""
 
 import json
+import os
 import subprocess
 import sys
 
 import numpy as np
 import pytest
 
-from conftest import MODELS_DIR, ROOT
+from conftest import MODELS_DIR, ROOT, draw_text
 
 SAMPLE_WORD = ROOT / "sample_images" / "word_letters.png"
 
@@ -155,3 +156,32 @@ def test_language_picks_the_lexicon_and_spelling_list():
     assert result.returncode == 0 and result.stdout.strip(), result.stderr
     refused = run_cli(*image, "--language", "de")
     assert refused.returncode == 2 and "invalid choice" in refused.stderr
+
+
+@pytest.mark.slow
+def test_the_built_wheel_carries_the_models_and_reads_outside_the_checkout(tmp_path):
+    import zipfile
+
+    from PIL import Image
+
+    wheels = tmp_path / "wheels"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "-q", "-w", str(wheels)],
+                   check=True, capture_output=True)
+    wheel = next(wheels.glob("htr_core-*.whl"))
+    names = zipfile.ZipFile(wheel).namelist()
+    for kind in ("line", "word"):
+        assert f"htr_core/models/{kind}/model.onnx" in names and f"htr_core/models/{kind}/config.json" in names
+        assert f"htr_core/models/{kind}/model.keras" not in names  # training weights stay in the repository
+    target = tmp_path / "installed"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
+                   check=True, capture_output=True)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    Image.fromarray(draw_text("hello")).save(elsewhere / "word.png")
+    env = {**os.environ, "PYTHONPATH": str(target)}
+    result = subprocess.run([sys.executable, "-m", "htr_core", "--mode", "infer", "--img_file", "word.png"],
+                            cwd=elsewhere, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0 and result.stdout.strip(), result.stderr
+    where = subprocess.run([sys.executable, "-c", "from htr_core.runtime import default_model_dir; "
+                            "print(default_model_dir(True))"], cwd=elsewhere, env=env, capture_output=True, text=True)
+    assert where.stdout.strip().startswith(str(target))
