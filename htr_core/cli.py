@@ -1,4 +1,5 @@
-"""Command line: ``python -m htr_core --mode train|validate|infer`` (SimpleHTR's flags and more).
+"""Command line: ``htr read INPUT... -o OUTDIR`` (``batch.py``) and ``python -m htr_core --mode
+train|validate|infer`` (SimpleHTR's flags and more).
 
 Parsing and dispatch only; the work is done by ``run_train``, ``run_validate`` and ``run_infer``,
 which tests call directly.
@@ -13,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
+from htr_core import __version__
 from htr_core.charset import CHARSETS
 from htr_core.decode import DECODERS
 from htr_core.languages import LANGUAGES
@@ -28,6 +30,7 @@ class CliError(Exception):
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m htr_core", description="Handwriting recognition (CRNN + CTC).")
     parser.add_argument("--mode", choices=("train", "validate", "infer"), default="infer")
+    parser.add_argument("--version", action="version", version=f"htr_core {__version__}")
     parser.add_argument("--model_dir", type=Path, help="model folder (default: models/word, or models/line with --line_mode)")
     parser.add_argument("--line_mode", action="store_true", help="read/train whole text lines instead of words")
     parser.add_argument("--decoder", choices=DECODERS, help="CTC decoder (default: the model's config)")
@@ -202,6 +205,12 @@ def run_train(args: argparse.Namespace, out=sys.stdout) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["read"]:  # htr read INPUT... -o OUTDIR --format ...
+        from htr_core.batch import main as read_main
+
+        logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+        return read_main(argv[1:])
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose or args.mode == "train" else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")

@@ -158,11 +158,21 @@ def test_language_picks_the_lexicon_and_spelling_list():
     assert refused.returncode == 2 and "invalid choice" in refused.stderr
 
 
-@pytest.mark.slow
-def test_the_built_wheel_carries_the_models_and_reads_outside_the_checkout(tmp_path):
-    import zipfile
-
+def _mixed_folder(folder):
+    """A PNG, a 2-page PDF and a corrupt file, as a user's folder holds them."""
     from PIL import Image
+
+    folder.mkdir()
+    Image.fromarray(draw_text("hello")).save(folder / "word.png")
+    pages = [Image.fromarray(draw_text(text)) for text in ("first page", "second page")]
+    pages[0].save(folder / "two.pdf", save_all=True, append_images=pages[1:], resolution=150)
+    (folder / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n not really")
+    return folder
+
+
+@pytest.mark.slow
+def test_the_built_wheel_reads_a_folder_from_elsewhere_into_every_format(tmp_path):
+    import zipfile
 
     wheels = tmp_path / "wheels"
     subprocess.run([sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "-q", "-w", str(wheels)],
@@ -172,16 +182,71 @@ def test_the_built_wheel_carries_the_models_and_reads_outside_the_checkout(tmp_p
     for kind in ("line", "word"):
         assert f"htr_core/models/{kind}/model.onnx" in names and f"htr_core/models/{kind}/config.json" in names
         assert f"htr_core/models/{kind}/model.keras" not in names  # training weights stay in the repository
+    # The wheel alone on the path (its dependencies from this environment), run from another folder.
     target = tmp_path / "installed"
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
                    check=True, capture_output=True)
-    elsewhere = tmp_path / "elsewhere"
-    elsewhere.mkdir()
-    Image.fromarray(draw_text("hello")).save(elsewhere / "word.png")
+    folder = _mixed_folder(tmp_path / "scans")
     env = {**os.environ, "PYTHONPATH": str(target)}
-    result = subprocess.run([sys.executable, "-m", "htr_core", "--mode", "infer", "--img_file", "word.png"],
-                            cwd=elsewhere, env=env, capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0 and result.stdout.strip(), result.stderr
+    result = subprocess.run([sys.executable, "-m", "htr_core", "read", "scans", "-o", "out", "--format", "txt,pdf,hocr"],
+                            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 1, result.stderr
+    assert "broken.png" in result.stderr and "2 read (3 pages), 0 skipped, 1 failed" in result.stderr
+    out = tmp_path / "out"
+    assert sorted(p.name for p in out.iterdir()) == ["two.hocr", "two.pdf", "two.txt", "word.hocr", "word.pdf", "word.txt"]
+    assert (out / "two.txt").read_text().count("\f") == 1
     where = subprocess.run([sys.executable, "-c", "from htr_core.runtime import default_model_dir; "
-                            "print(default_model_dir(True))"], cwd=elsewhere, env=env, capture_output=True, text=True)
+                            "print(default_model_dir(True))"], cwd=tmp_path, env=env, capture_output=True, text=True)
     assert where.stdout.strip().startswith(str(target))
+
+
+def test_a_read_resumes_skipping_what_is_done_and_writes_searchable_pdf_and_hocr(tmp_path):
+    import xml.etree.ElementTree as ET
+
+    import pypdfium2 as pdfium
+
+    from htr_core.cli import main
+
+    folder = _mixed_folder(tmp_path / "scans")
+    out = tmp_path / "out"
+    assert main(["read", str(folder), "-o", str(out), "--format", "json,pdf,hocr", "--quiet"]) == 1
+    first = (out / "word.json").stat().st_mtime_ns
+    assert main(["read", str(folder), "-o", str(out), "--format", "json,pdf,hocr", "--quiet"]) == 1
+    assert (out / "word.json").stat().st_mtime_ns == first  # done: skipped
+    (folder / "broken.png").unlink()
+    assert main(["read", str(folder), "-o", str(out), "--format", "json,pdf,hocr", "--quiet", "--overwrite"]) == 0
+    reading = json.loads((out / "two.json").read_text())
+    document = pdfium.PdfDocument(out / "two.pdf")
+    assert len(document) == 2
+    for page, result in zip(document, reading):
+        words = [w for line in result["lines"] for w in line["corrected"].split()]
+        text = page.get_textpage()
+        assert text.get_text_range().split() == words  # in reading order
+        height = page.get_size()[1]
+        for index in range(text.count_rects()):  # each word's glyphs inside its box (points, y up)
+            left, bottom, right, top = text.get_rect(index)
+            boxes = [w["box"] for line in result["lines"] for w in line["words"]]
+            assert any(b[0] * 0.36 - 2 <= left and right <= b[2] * 0.36 + 2 and height - b[3] * 0.36 - 2 <= bottom
+                       for b in boxes)
+    hocr = ET.fromstring((out / "two.hocr").read_text().split("\n", 2)[2])
+    named = [w.text for w in hocr.iter("{http://www.w3.org/1999/xhtml}span") if w.get("class") == "ocrx_word"]
+    assert named == [w for result in reading for line in result["lines"] for w in line["corrected"].split()]
+
+
+def test_read_usage_errors_and_version():
+    assert run_cli("read", str(SAMPLE_WORD), "--format", "docx").returncode == 2
+    assert run_cli("read", str(SAMPLE_WORD), "--format", "json").returncode == 2  # needs -o
+    text = run_cli("read", str(SAMPLE_WORD), "--quiet")
+    assert text.returncode == 0 and text.stdout.strip()
+    assert run_cli("--version").stdout.startswith("htr_core ")
+
+
+def test_worker_processes_read_the_same(tmp_path):
+    from htr_core.cli import main
+
+    folder = _mixed_folder(tmp_path / "scans")
+    (folder / "broken.png").unlink()
+    assert main(["read", str(folder), "-o", str(tmp_path / "one"), "--format", "txt", "--quiet"]) == 0
+    assert main(["read", str(folder), "-o", str(tmp_path / "two"), "--format", "txt", "--quiet", "--jobs", "2"]) == 0
+    for name in ("word.txt", "two.txt"):
+        assert (tmp_path / "one" / name).read_text() == (tmp_path / "two" / name).read_text()

@@ -1,0 +1,210 @@
+"""``htr read INPUT... -o OUTDIR --format txt,json,...``: many files, folders and documents at once.
+
+Inputs are files, folders (searched recursively for images and PDFs) and documents of many pages.
+Each input gets one output file per format under OUTDIR, at its path relative to the folder it
+was found in; inputs whose outputs are all there are skipped unless ``overwrite`` (so a stopped
+run resumes). A file that cannot be read is reported and the rest go on. ``jobs`` worker
+processes each load the models once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from htr_core.export import FORMATS
+
+log = logging.getLogger(__name__)
+
+INPUT_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp", ".gif", ".pgm", ".ppm", ".pdf")
+OUTPUT_FORMATS = (*FORMATS, "pdf")
+EXTENSIONS = {"txt": ".txt", "json": ".json", "page": ".page.xml", "alto": ".alto.xml", "hocr": ".hocr", "pdf": ".pdf"}
+ONE_PAGE_FORMATS = ("page", "alto")  # a file a page: name.p2.page.xml for page 2 of many
+
+
+@dataclass(frozen=True)
+class Job:
+    source: Path
+    name: Path  # where its outputs go under the output folder, without extension
+
+
+@dataclass
+class Outcome:
+    source: str
+    pages: int = 0
+    skipped: bool = False
+    error: str | None = None
+    outputs: list[str] = field(default_factory=list)
+
+
+def collect(inputs: Iterable[Path]) -> tuple[list[Job], list[Outcome]]:
+    """The jobs for ``inputs`` (folders searched recursively, in name order), and an outcome for
+    each input that does not exist or is not a file we read."""
+    jobs, missing = [], []
+    for item in inputs:
+        item = Path(item)
+        if item.is_dir():
+            for path in sorted(p for p in item.rglob("*") if p.is_file() and p.suffix.lower() in INPUT_SUFFIXES):
+                jobs.append(Job(path, path.relative_to(item).with_suffix("")))
+        elif item.is_file():
+            jobs.append(Job(item, Path(item.stem)))
+        else:
+            missing.append(Outcome(str(item), error="no such file or folder"))
+    return jobs, missing
+
+
+def output_path(outdir: Path, job: Job, fmt: str, page: int | None = None) -> Path:
+    suffix = EXTENSIONS[fmt] if page is None else f".p{page}{EXTENSIONS[fmt]}"
+    return outdir / job.name.parent / (job.name.name + suffix)
+
+
+def is_done(outdir: Path, job: Job, formats: Sequence[str]) -> bool:
+    """Every format's output exists (a page-per-file format: its single file or its first page's)."""
+    return all(output_path(outdir, job, fmt).exists()
+               or (fmt in ONE_PAGE_FORMATS and output_path(outdir, job, fmt, 1).exists()) for fmt in formats)
+
+
+def _write(path: Path, data: str | bytes) -> None:
+    """Written whole or not at all: a stopped run never leaves half a file that looks done."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.partial")
+    if isinstance(data, bytes):
+        partial.write_bytes(data)
+    else:
+        partial.write_text(data, encoding="utf-8")
+    os.replace(partial, path)
+
+
+_PIPELINE = None
+
+
+def _start_worker(settings: dict) -> None:
+    global _PIPELINE
+    from htr_core.pipeline import Pipeline, PipelineSettings
+
+    logging.getLogger("htr_core").setLevel(logging.WARNING)
+    _PIPELINE = Pipeline.from_model_dir(settings=PipelineSettings(**settings))
+
+
+def read_job(job: Job, outdir: Path | None, formats: Sequence[str]) -> tuple[Outcome, str]:
+    """Read one input and write its outputs; returns the outcome and the corrected text."""
+    from htr_core.document import PAGE_BREAK, export_pages
+    from htr_core.export import export
+    from htr_core.imageio import ImageReadError, read_document
+
+    outcome = Outcome(str(job.source))
+    try:
+        greys = read_document(job.source)
+    except ImageReadError as exc:
+        outcome.error = str(exc)
+        return outcome, ""
+    pages = [_PIPELINE.read(grey) for grey in greys]
+    outcome.pages = len(pages)
+    filename = job.source.name
+    for fmt in formats if outdir is not None else ():
+        if fmt == "pdf":
+            from htr_core.searchable_pdf import to_searchable_pdf
+
+            targets = [(output_path(outdir, job, fmt), to_searchable_pdf(list(zip(greys, pages)), filename))]
+        elif fmt in ONE_PAGE_FORMATS and len(pages) > 1:
+            targets = [(output_path(outdir, job, fmt, number), export(page, fmt, filename))
+                       for number, page in enumerate(pages, start=1)]
+        else:
+            targets = [(output_path(outdir, job, fmt), export_pages(pages, fmt, filename))]
+        for path, data in targets:
+            _write(path, data)
+            outcome.outputs.append(str(path))
+    return outcome, PAGE_BREAK.join(page.corrected_text for page in pages)
+
+
+def _read_in_worker(args) -> tuple[dict, str]:
+    outcome, text = read_job(*args)
+    return asdict(outcome), text
+
+
+def run(inputs: Sequence[Path], outdir: Path | None, formats: Sequence[str], jobs: int = 1,
+        overwrite: bool = False, settings: dict | None = None, out=sys.stdout, progress: bool = True) -> list[Outcome]:
+    """Read every input; with no ``outdir`` each input's corrected text goes to ``out``."""
+    from tqdm import tqdm
+
+    settings = settings or {}
+    work, outcomes = collect(inputs)
+    todo = []
+    for job in work:
+        if outdir is not None and not overwrite and is_done(outdir, job, formats):
+            outcomes.append(Outcome(str(job.source), skipped=True))
+        else:
+            todo.append(job)
+    bar = tqdm(total=len(todo), unit="file", file=sys.stderr, disable=not progress or not todo)
+    arguments = [(job, outdir, tuple(formats)) for job in todo]
+    if jobs <= 1:
+        _start_worker(settings)
+        results = (_read_in_worker(a) for a in arguments)
+        pool = None
+    else:
+        pool = ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(settings,))
+        results = pool.map(_read_in_worker, arguments)
+    try:
+        for job, (outcome, text) in zip(todo, results):
+            outcome = Outcome(**outcome)
+            outcomes.append(outcome)
+            if outdir is None and outcome.error is None:
+                if len(work) > 1:
+                    print(f"==> {job.source} <==", file=out)
+                print(text, file=out)
+            bar.update(1)
+    finally:
+        bar.close()
+        if pool is not None:
+            pool.shutdown()
+    return outcomes
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from htr_core.decode import DECODERS
+    from htr_core.languages import LANGUAGES
+    from htr_core.pipeline import LEVELS
+
+    parser = argparse.ArgumentParser(prog="htr read", description="Read images, PDFs and folders of them.")
+    parser.add_argument("inputs", nargs="+", type=Path, help="files, folders (searched recursively) or documents")
+    parser.add_argument("-o", "--output", type=Path, help="folder for the outputs (default: text to stdout)")
+    parser.add_argument("--format", default="txt",
+                        help=f"comma-separated, of {','.join(OUTPUT_FORMATS)} (pdf: searchable, the image with its text)")
+    parser.add_argument("--jobs", type=int, default=1, help="worker processes (each loads the models once)")
+    parser.add_argument("--overwrite", action="store_true", help="read inputs whose outputs exist (default: skip)")
+    parser.add_argument("--level", choices=LEVELS, default="auto")
+    parser.add_argument("--language", choices=LANGUAGES, default="en")
+    parser.add_argument("--decoder", choices=DECODERS)
+    parser.add_argument("--no_spell", action="store_true")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    return parser
+
+
+def main(argv: Sequence[str]) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    formats = [f.strip() for f in args.format.split(",") if f.strip()]
+    unknown = [f for f in formats if f not in OUTPUT_FORMATS]
+    if unknown or not formats:
+        parser.error(f"unknown format(s) {', '.join(unknown) or '(none)'}; choose from {', '.join(OUTPUT_FORMATS)}")
+    if args.output is None and formats != ["txt"]:
+        parser.error("--format other than txt needs -o OUTDIR")
+    if args.jobs < 1:
+        parser.error("--jobs must be at least 1")
+    settings = {"level": args.level, "language": args.language, "decoder": args.decoder, "spell": not args.no_spell}
+    outcomes = run(args.inputs, args.output, formats, args.jobs, args.overwrite, settings, progress=not args.quiet)
+    failed = [o for o in outcomes if o.error]
+    for outcome in failed:
+        named = outcome.error if outcome.source in outcome.error else f"{outcome.source}: {outcome.error}"
+        print(f"htr: {named}", file=sys.stderr)
+    read = [o for o in outcomes if not o.error and not o.skipped]
+    skipped = sum(o.skipped for o in outcomes)
+    print(f"htr: {len(read)} read ({sum(o.pages for o in read)} pages), {skipped} skipped, {len(failed)} failed",
+          file=sys.stderr)
+    return 1 if failed else 0
