@@ -80,8 +80,11 @@ def sidebar() -> tuple[PipelineSettings, dict]:
         show_lines = st.checkbox("Line boxes", value=True)
         show_words = st.checkbox("Word boxes", value=True)
         low = st.slider("Flag readings below confidence", 0.0, 1.0, 0.5, 0.05)
+        drop = st.checkbox("Leave out lines read at very low confidence", value=False, key="drop_flagged",
+                           help="Logos, stamps and stains a page reading took for lines read with almost no "
+                                "confidence: left out of the text and the downloads.")
     settings = PipelineSettings(level=level, reader=reader, decoder=decoder, spell=spell, language=language,
-                                language_model=PipelineSettings.language_model if context else 0.0,
+                                drop_flagged=drop, language_model=PipelineSettings.language_model if context else 0.0,
                                 segmentation=SegmentationSettings(deskew=deskew, remove_rules=rules,
                                                                   word_gap=word_gap))
     return settings, {"lines": show_lines, "words": show_words, "low": low}

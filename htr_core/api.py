@@ -100,6 +100,7 @@ def create_app(load_pipeline: Callable[[], Pipeline] = Pipeline.from_model_dir,
                                    "the word model's check and the word-pair model are English only"),
         format: Literal[FORMATS] = Query("json", description="page = PAGE XML"),
         page: int | None = Query(None, ge=1, description="read only this page (1-based) of a document"),
+        drop_flagged: bool = Query(False, description="leave out lines read at very low confidence"),
     ):
         name = safe_filename(file.filename)
         declared = (file.content_type or "").lower()
@@ -110,13 +111,15 @@ def create_app(load_pipeline: Callable[[], Pipeline] = Pipeline.from_model_dir,
             raise HTTPException(413, f"the file is larger than {limits.max_upload_bytes // (1024 * 1024)} MB")
         try:
             with admission.slot():
-                return _read(data, name, level, reader, decoder, spell, language_model, language, format, page)
+                return _read(data, name, level, reader, decoder, spell, language_model, language, format, page,
+                             drop_flagged)
         except Busy as exc:
             raise HTTPException(503, str(exc), headers={"Retry-After": str(exc.retry_after)}) from exc
         except TimedOut as exc:
             raise HTTPException(504, str(exc)) from exc
 
-    def _read(data: bytes, name: str, level, reader, decoder, spell, language_model, language, format, page):
+    def _read(data: bytes, name: str, level, reader, decoder, spell, language_model, language, format, page,
+              drop_flagged):
         deadline = Deadline(limits.timeout)
         try:
             count = count_pages(data)
@@ -131,6 +134,7 @@ def create_app(load_pipeline: Callable[[], Pipeline] = Pipeline.from_model_dir,
             raise HTTPException(400, f"{name}: {exc}") from exc
 
         settings = PipelineSettings(level=level, reader=reader, decoder=decoder, spell=spell, language=language,
+                                    drop_flagged=drop_flagged,
                                     language_model=PipelineSettings.language_model if language_model else 0.0)
         reading = pipeline().with_settings(settings)
         results = []

@@ -182,6 +182,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--language", choices=LANGUAGES, default="en")
     parser.add_argument("--decoder", choices=DECODERS)
     parser.add_argument("--no_spell", action="store_true")
+    parser.add_argument("--drop_flagged", action="store_true", help="leave out lines read at very low confidence")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
 
@@ -197,7 +198,8 @@ def main(argv: Sequence[str]) -> int:
         parser.error("--format other than txt needs -o OUTDIR")
     if args.jobs < 1:
         parser.error("--jobs must be at least 1")
-    settings = {"level": args.level, "language": args.language, "decoder": args.decoder, "spell": not args.no_spell}
+    settings = {"level": args.level, "language": args.language, "decoder": args.decoder, "spell": not args.no_spell,
+                "drop_flagged": args.drop_flagged}
     outcomes = run(args.inputs, args.output, formats, args.jobs, args.overwrite, settings, progress=not args.quiet)
     failed = [o for o in outcomes if o.error]
     for outcome in failed:

@@ -47,6 +47,10 @@ class PipelineSettings:
     # are English only (the word model reads no accents), so other languages read without them.
     language: Language = "en"
     segmentation: SegmentationSettings = SegmentationSettings()
+    # Lines of a page read below this confidence are flagged (1% of the real lines of Copiste and
+    # Washington *train* pages fall below it); with ``drop_flagged`` they are left out.
+    flag_below: float = 0.25
+    drop_flagged: bool = False
 
     def for_drawing(self) -> "PipelineSettings":
         """These settings for a drawing made on the app's canvas (its word gap kept)."""
@@ -154,7 +158,8 @@ class Pipeline:
             lines.extend(read(recognizer, segmentation, indices))
             if progress is not None:
                 progress(min(start + batch, total), total)
-        kept = tuple(line for line in lines if line.corrected.strip())
+        lines = [replace(line, flagged=True) if line.confidence < self.settings.flag_below else line for line in lines]
+        kept = tuple(line for line in lines if line.corrected.strip() and not (line.flagged and self.settings.drop_flagged))
         return PageResult(segmentation.width, segmentation.height, kept, "page", recognizer.model_dir.name)
 
     def _lines_from_lines(self, recognizer: Recognizer, segmentation: Segmentation,

@@ -102,19 +102,20 @@ class LineResult:
     words: tuple[WordResult, ...] = ()
     polygon: tuple[tuple[int, int], ...] = ()  # outline of the line's ink (x, y), when segmented
     baseline: tuple[tuple[int, int], ...] = ()  # where its letters sit (x, y), left to right, when segmented
+    flagged: bool = False  # read at very low confidence: likely not writing (a logo, a stain) or unreadable
 
     def to_dict(self) -> dict:
         return {"box": self.box.to_list(), "text": self.text, "confidence": float(self.confidence),
                 "corrected": self.corrected, "words": [w.to_dict() for w in self.words],
                 "polygon": [[int(x), int(y)] for x, y in self.polygon],
-                "baseline": [[int(x), int(y)] for x, y in self.baseline]}
+                "baseline": [[int(x), int(y)] for x, y in self.baseline], "flagged": self.flagged}
 
     @classmethod
     def from_dict(cls, data: dict) -> "LineResult":
         return cls(Box.from_list(data["box"]), data["text"], float(data["confidence"]), data["corrected"],
                    tuple(WordResult.from_dict(w) for w in data.get("words", ())),
                    tuple((int(x), int(y)) for x, y in data.get("polygon", ())),
-                   tuple((int(x), int(y)) for x, y in data.get("baseline", ())))
+                   tuple((int(x), int(y)) for x, y in data.get("baseline", ())), bool(data.get("flagged", False)))
 
 
 @dataclass(frozen=True)

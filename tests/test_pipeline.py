@@ -135,3 +135,22 @@ def test_a_lexicon_reading_is_the_correction_and_the_network_reading_the_raw_tex
     recognizer.decode_logits = network_reading  # a plain reading is spell-checked
     line = Pipeline(recognizer, corrector=corrector, settings=PipelineSettings(level="line")).read(page).lines[0]
     assert line.text == "the quikc brown fox" and line.corrected == "the quick brows fox"
+
+
+def test_lines_read_at_very_low_confidence_are_flagged_and_can_be_left_out(fake_recognizer):
+    page, _ = draw_page(LINES[:2])
+    for drop, expected in ((False, 2), (True, 1)):
+        recognizer = fake_recognizer(["sure line", "unsure line"])
+        real_run = recognizer._run
+
+        def doubtful_second(batch, real_run=real_run):
+            logits = real_run(batch)
+            logits[1] = logits[1] * 0.02  # nearly flat: a reading no one should trust
+            return logits
+
+        recognizer._run = doubtful_second
+        settings = PipelineSettings(level="page", drop_flagged=drop, word_check=0.0)
+        result = Pipeline(recognizer, settings=settings).read(page)
+        assert len(result.lines) == expected
+        assert [line.flagged for line in result.lines] == [False, True][:expected]
+        assert result.to_dict()["lines"][0]["flagged"] is False
