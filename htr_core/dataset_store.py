@@ -39,22 +39,26 @@ def clean_transcription(text: str) -> str:
     return text
 
 
-def save_pair(folder: Path, image: np.ndarray, text: str) -> Path:
-    """Write ``image`` and ``text`` under a fresh unique name, both or neither; returns the image path."""
+def _checked_pair(image: np.ndarray, text: str) -> tuple[str, bytes, str]:
+    """(a fresh unique stem, the image as PNG bytes, the cleaned text), or ValueError."""
     text = clean_transcription(text)
     if image.ndim != 2 or image.size == 0:
         raise ValueError("the image to save is empty")
     ok, png = cv2.imencode(".png", image)
     if not ok:
         raise ValueError("could not encode the image as PNG")
+    return f"{datetime.now(timezone.utc).strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}", png.tobytes(), text
+
+
+def save_pair(folder: Path, image: np.ndarray, text: str) -> Path:
+    """Write ``image`` and ``text`` under a fresh unique name, both or neither; returns the image path."""
+    stem, png, text = _checked_pair(image, text)
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
-    stem = f"{stamp}-{uuid.uuid4().hex[:8]}"
     image_path, label_path = folder / f"{stem}.png", folder / f"{stem}.txt"
     partial_image, partial_label = folder / f".{stem}.png.partial", folder / f".{stem}.txt.partial"
     try:
-        partial_image.write_bytes(png.tobytes())
+        partial_image.write_bytes(png)
         partial_label.write_text(text + "\n", encoding="utf-8")
         os.link(partial_image, image_path)  # fails rather than overwrite an existing pair
         try:
@@ -110,14 +114,8 @@ class SessionPairs:
 
     def add(self, image: np.ndarray, text: str) -> str:
         """Keep a corrected line; returns the name its files get in the zip."""
-        text = clean_transcription(text)
-        if image.ndim != 2 or image.size == 0:
-            raise ValueError("the image to save is empty")
-        ok, png = cv2.imencode(".png", image)
-        if not ok:
-            raise ValueError("could not encode the image as PNG")
-        stem = f"{datetime.now(timezone.utc).strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}"
-        self._items.append((stem, png.tobytes(), text))
+        stem, png, text = _checked_pair(image, text)
+        self._items.append((stem, png, text))
         return stem
 
     def zip(self) -> bytes:
