@@ -181,6 +181,19 @@ def read_cached(pipeline: Pipeline, grey: np.ndarray, settings: PipelineSettings
     return cache[key]
 
 
+def spread_text_edit(text_key: str, line_keys: list[str]) -> None:
+    """The corrected text edited whole: where it still has a line a line, each line takes its part."""
+    lines = st.session_state[text_key].split("\n")
+    if len(lines) == len(line_keys):
+        for key, text in zip(line_keys, lines):
+            st.session_state[key] = text
+
+
+def join_line_edits(text_key: str, line_keys: list[str]) -> None:
+    """A line edited: the whole corrected text follows."""
+    st.session_state[text_key] = "\n".join(st.session_state[key] for key in line_keys)
+
+
 def show_result(name: str, grey: np.ndarray, page: PageResult, display: dict) -> None:
     left, right = st.columns([3, 2])
     left.image(draw_result(grey, page, display["lines"], display["words"], display["low"]),
@@ -190,19 +203,30 @@ def show_result(name: str, grey: np.ndarray, page: PageResult, display: dict) ->
             st.warning("No handwriting found in this image.")
             return
         st.markdown("**Corrected text**")
-        # Keyed by the text itself: a new reading (other settings) must replace what is shown.
+        # Keyed by the reading itself: a new reading (other settings) must replace what is shown.
         version = hashlib.sha1(page.corrected_text.encode()).hexdigest()[:8]
-        st.text_area("Corrected text", page.corrected_text, height=200, key=f"corrected_{name}_{version}",
-                     label_visibility="collapsed")
+        text_key = f"corrected_{name}_{version}"
+        line_keys = [f"edit_{name}_{index}_{version}" for index in range(len(page.lines))]
+        for key, line in zip(line_keys, page.lines):
+            st.session_state.setdefault(key, line.corrected)
+        edited = page.with_corrections([st.session_state[key] for key in line_keys])
+        st.session_state.setdefault(text_key, edited.corrected_text)
+        st.text_area("Corrected text", height=200, key=text_key, label_visibility="collapsed",
+                     on_change=spread_text_edit, args=(text_key, line_keys))
+        st.session_state.setdefault("edited", {})[name] = edited  # what the downloads carry
         st.markdown("**Raw reading**")
         st.code(page.text, language=None)
         stem = Path(name).stem
         cols = st.columns(4)
-        cols[0].download_button("TXT", to_text(page), f"{stem}.txt", "text/plain", key=f"txt_{name}")
-        cols[1].download_button("JSON", to_json(page), f"{stem}.json", "application/json", key=f"json_{name}")
-        cols[2].download_button("PAGE XML", to_page_xml(page, name), f"{stem}.page.xml", "application/xml",
+        # Edits count: a text edited whole with a different number of lines goes into the TXT as it
+        # stands (the structured formats keep the line edits).
+        whole = st.session_state[text_key]
+        text = whole + "\n" if whole != edited.corrected_text else to_text(edited)
+        cols[0].download_button("TXT", text, f"{stem}.txt", "text/plain", key=f"txt_{name}")
+        cols[1].download_button("JSON", to_json(edited), f"{stem}.json", "application/json", key=f"json_{name}")
+        cols[2].download_button("PAGE XML", to_page_xml(edited, name), f"{stem}.page.xml", "application/xml",
                                 key=f"page_{name}")
-        cols[3].download_button("ALTO", to_alto(page, name), f"{stem}.alto.xml", "application/xml",
+        cols[3].download_button("ALTO", to_alto(edited, name), f"{stem}.alto.xml", "application/xml",
                                 key=f"alto_{name}")
     with st.expander("Line by line (edit a reading and save it to teach the model your hand)",
                      expanded=len(page.lines) <= 3):
@@ -212,12 +236,13 @@ def show_result(name: str, grey: np.ndarray, page: PageResult, display: dict) ->
             image_col.image(crop, width="stretch")
             flag = " ⚠️ low confidence" if line.confidence < display["low"] else ""
             text_col.markdown(f"`{line.text}` — confidence **{line.confidence:.2f}**{flag}")
-            edited = text_col.text_input("Correct text", line.corrected, key=f"edit_{name}_{index}_{version}")
+            correction = text_col.text_input("Correct text", key=line_keys[index], on_change=join_line_edits,
+                                             args=(text_key, line_keys))
             if text_col.button("Save line to my dataset", key=f"save_{name}_{index}"):
                 try:
-                    session_pairs().add(crop, edited)
+                    session_pairs().add(crop, correction)
                     if server_dataset_dir() is not None:
-                        save_pair(server_dataset_dir(), crop, edited)
+                        save_pair(server_dataset_dir(), crop, correction)
                     text_col.success("Kept in your corrections (see the sidebar)")
                 except ValueError as exc:
                     text_col.error(f"Not saved: {exc}")

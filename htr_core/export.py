@@ -119,15 +119,11 @@ def to_alto(page: PageResult, image_filename: str = "image.png") -> str:
                 # ALTO's points are "x y x y ...", as kraken writes and reads them.
                 points = " ".join(f"{x} {y}" for x, y in line.polygon)
                 ET.SubElement(ET.SubElement(line_el, tag("Shape")), tag("Polygon"), POINTS=points)
-            words = line.words or ()
-            for word_index, word in enumerate(words, start=1):
+            for word_index, (box, text, confidence) in enumerate(line_words(line), start=1):
                 if word_index > 1:
                     ET.SubElement(line_el, tag("SP"))
-                ET.SubElement(line_el, tag("String"), ID=f"b1_l{index}_w{word_index}", CONTENT=word.text,
-                              WC=f"{min(max(word.confidence, 0.0), 1.0):.4f}", **geometry(word.box))
-            if not words and line.text:
-                ET.SubElement(line_el, tag("String"), CONTENT=line.text,
-                              WC=f"{min(max(line.confidence, 0.0), 1.0):.4f}", **geometry(line.box))
+                ET.SubElement(line_el, tag("String"), ID=f"b1_l{index}_w{word_index}", CONTENT=text,
+                              WC=f"{min(max(confidence, 0.0), 1.0):.4f}", **geometry(box))
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
@@ -141,14 +137,14 @@ def _confidence_percent(confidence: float) -> int:
 
 
 def line_words(line: LineResult) -> list[tuple[Box, str, float]]:
-    """A line's words with their boxes, in its corrected spelling where that has as many words as
-    the reading (else the reading's own words): what a text layer or hOCR names."""
+    """A line's corrected words with their boxes, as ALTO, hOCR and a PDF's text layer name them:
+    each at its word's box where the correction has as many words as the reading, else the whole
+    corrected line over the line's box (a word split or joined has no box of its own)."""
     corrected = line.corrected.split()
     words = list(line.words)
-    if not words:
-        return [(line.box, line.corrected, line.confidence)] if line.corrected.strip() else []
-    texts = corrected if len(corrected) == len(words) else [word.text for word in words]
-    return [(word.box, text, word.confidence) for word, text in zip(words, texts)]
+    if len(corrected) == len(words) and words:
+        return [(word.box, text, word.confidence) for word, text in zip(words, corrected)]
+    return [(line.box, line.corrected.strip(), line.confidence)] if line.corrected.strip() else []
 
 
 def to_hocr(pages: PageResult | list[PageResult], image_filename: str = "image.png") -> str:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
+from typing import Sequence
 
 
 @dataclass(frozen=True)
@@ -138,6 +139,13 @@ class PageResult:
     def confidence(self) -> float:
         """The weakest line's confidence: a page is only as trustworthy as its worst line."""
         return min((line.confidence for line in self.lines), default=0.0)
+
+    def with_corrections(self, corrected: Sequence[str]) -> "PageResult":
+        """This page with each line's corrected text replaced by a person's (one text a line)."""
+        if len(corrected) != len(self.lines):
+            raise ValueError(f"{len(corrected)} corrections for {len(self.lines)} lines")
+        return replace(self, lines=tuple(line if text == line.corrected else replace(line, corrected=text)
+                                         for line, text in zip(self.lines, corrected)))
 
     def to_dict(self) -> dict:
         return {"width": self.width, "height": self.height, "level": self.level, "model": self.model,

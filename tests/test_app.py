@@ -206,3 +206,20 @@ def test_the_app_never_imports_tensorflow():
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=180)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "LOADED []" in result.stdout
+
+
+def test_edits_flow_into_the_text_and_every_download(app):
+    page, _ = draw_page(["the first line", "the second line"])
+    app.radio(key="source").set_value("Upload").run()
+    app.file_uploader[0].set_value(("two.png", png_bytes(page), "image/png")).run()
+    edits = [t for t in app.text_input if t.key.startswith("edit_")]
+    assert len(edits) == 2
+    edits[1].set_value("an edited line").run()
+    whole = app.text_area[0]
+    assert whole.value.split("\n")[1] == "an edited line"  # the whole text follows a line's edit
+    edited = app.session_state["edited"]["two.png"]
+    assert edited.lines[1].corrected == "an edited line" and "an edited line" in edited.to_dict()["corrected_text"]
+    whole.set_value("one\ntwo").run()  # edited whole, a line a line: each line takes its part
+    assert [t.value for t in app.text_input if t.key.startswith("edit_")] == ["one", "two"]
+    assert [line.corrected for line in app.session_state["edited"]["two.png"].lines] == ["one", "two"]
+    assert not errors(app)

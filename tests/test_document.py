@@ -75,8 +75,8 @@ def test_hocr_names_every_word_with_its_box_and_confidence():
     page_elements = root.findall(f".//{XHTML}div[@class='ocr_page']")
     assert len(page_elements) == 2 and "bbox 0 0 200 100" in page_elements[0].get("title")
     words = [[w.text for w in page.iter(f"{XHTML}span") if w.get("class") == "ocrx_word"] for page in page_elements]
-    # The corrected spelling where it has as many words as the reading; else the reading's words.
-    assert words == [["Hello", "world"], ["a", "b"]]
+    # The corrected spelling at the words' boxes where it has as many words; else the whole line.
+    assert words == [["Hello", "world"], ["a b c"]]
     first = next(w for w in root.iter(f"{XHTML}span") if w.get("class") == "ocrx_word")
     assert first.get("title") == "bbox 10 10 60 40; x_wconf 80"
     line = next(w for w in root.iter(f"{XHTML}span") if w.get("class") == "ocr_line")

@@ -61,7 +61,7 @@ def test_alto_structure(page):
     assert page_el.get("WIDTH") == "200" and page_el.get("HEIGHT") == "100"
     lines = root.findall(f".//{{{ALTO_NS}}}TextLine")
     assert [[s.get("CONTENT") for s in line.findall(f"{{{ALTO_NS}}}String")] for line in lines] == [
-        ["Helo", "world"], ["& more <tags>"]]
+        ["Hello", "world"], ["& more <tags>"]]
     first = lines[0].find(f"{{{ALTO_NS}}}String")
     assert (first.get("HPOS"), first.get("VPOS"), first.get("WIDTH"), first.get("HEIGHT")) == ("10", "10", "40", "30")
     assert len(lines[0].findall(f"{{{ALTO_NS}}}SP")) == 1
@@ -83,3 +83,13 @@ def test_numpy_numbers_still_export_as_json():
     word = WordResult(Box(np.int64(1), np.int64(2), np.int64(3), np.int64(4)), "a", np.float32(0.5))
     line = LineResult(word.box, "a", np.float64(0.5), "a", (word,))
     assert json.loads(export(PageResult(10, 10, (line,)), "json"))["lines"][0]["box"] == [1, 2, 3, 4]
+
+
+def test_corrections_replace_the_lines_text_and_every_export_carries_them(page):
+    edited = page.with_corrections(["Hello, world", "& more <tags>"])
+    assert edited.lines[0].corrected == "Hello, world" and edited.lines[0].text == "Helo world"  # raw kept
+    assert edited.lines[1] is page.lines[1]
+    for fmt in ("txt", "json", "page", "alto", "hocr"):
+        assert "Hello," in export(edited, fmt) and "world" in export(edited, fmt), fmt
+    with pytest.raises(ValueError, match="2 lines"):
+        page.with_corrections(["one"])
