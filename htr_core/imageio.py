@@ -92,12 +92,12 @@ def _reduce_while_decoding(frame: Image.Image, max_side: int | None) -> None:
     frame.draft("L", (max(1, int(frame.size[0] * scale)), max(1, int(frame.size[1] * scale))))
 
 
-def _in_chunks(array: np.ndarray, convert) -> np.ndarray:
-    """``convert`` (a float32 block -> values 0..255) applied over row chunks into uint8."""
-    out = np.empty(array.shape[:2], dtype=np.uint8)
-    for start in range(0, array.shape[0], ROWS_PER_CHUNK):
-        block = array[start:start + ROWS_PER_CHUNK].astype(np.float32)
-        out[start:start + ROWS_PER_CHUNK] = np.clip(convert(block), 0, 255)
+def _in_chunks(convert, *arrays: np.ndarray) -> np.ndarray:
+    """``convert`` (float32 blocks of ``arrays``' rows -> values 0..255) over row chunks, into uint8."""
+    out = np.empty(arrays[0].shape[:2], dtype=np.uint8)
+    for start in range(0, arrays[0].shape[0], ROWS_PER_CHUNK):
+        rows = slice(start, start + ROWS_PER_CHUNK)
+        out[rows] = np.clip(convert(*(array[rows].astype(np.float32) for array in arrays)), 0, 255)
     return out
 
 
@@ -112,11 +112,13 @@ def _to_grey(frame: Image.Image) -> np.ndarray:
             top = 0.0
         limit = 1.0 if frame.mode == "F" else 255.0
         scale = 255.0 / top if top > limit else (255.0 if frame.mode == "F" else 1.0)
-        return _in_chunks(array, lambda block: np.nan_to_num(block) * scale)
+        return _in_chunks(lambda block: np.nan_to_num(block) * scale, array)
     if frame.mode in ("RGBA", "LA", "PA", "RGBa", "La") or (frame.mode == "P" and "transparency" in frame.info):
-        # Onto white: grey = 255 - alpha * (255 - luminance) / 255.
-        pairs = np.asarray(frame.convert("LA"))
-        return _in_chunks(pairs, lambda block: 255.0 - block[..., 1] * (255.0 - block[..., 0]) / 255.0)
+        # Onto white: grey = 255 - alpha * (255 - luminance) / 255, from one channel at a time.
+        if frame.mode not in ("RGBA", "LA"):
+            frame = frame.convert("RGBA")
+        luminance, alpha = np.asarray(frame.convert("L")), np.asarray(frame.getchannel("A"))
+        return _in_chunks(lambda grey, opacity: 255.0 - opacity * (255.0 - grey) / 255.0, luminance, alpha)
     return np.asarray(frame.convert("L"), dtype=np.uint8)
 
 
