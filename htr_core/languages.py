@@ -32,6 +32,5 @@ def word_counts(language: str) -> dict[str, int]:
         return dict(Speller("en").nlp_data)
     from wordfreq import get_frequency_dict
 
-    counts = {word: max(1, int(frequency * WORDFREQ_SCALE))
-              for word, frequency in get_frequency_dict(language, wordlist="best").items()}
-    return counts
+    return {word: max(1, int(frequency * WORDFREQ_SCALE))
+            for word, frequency in get_frequency_dict(language, wordlist="best").items()}

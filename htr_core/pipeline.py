@@ -158,8 +158,10 @@ class Pipeline:
             lines.extend(read(recognizer, segmentation, indices))
             if progress is not None:
                 progress(min(start + batch, total), total)
-        lines = [replace(line, flagged=True) if line.confidence < self.settings.flag_below else line for line in lines]
-        kept = tuple(line for line in lines if line.corrected.strip() and not (line.flagged and self.settings.drop_flagged))
+        lines = [replace(line, flagged=True) if line.confidence < self.settings.flag_below else line
+                 for line in lines]
+        kept = tuple(line for line in lines
+                     if line.corrected.strip() and not (line.flagged and self.settings.drop_flagged))
         return PageResult(segmentation.width, segmentation.height, kept, "page", recognizer.model_dir.name)
 
     def _lines_from_lines(self, recognizer: Recognizer, segmentation: Segmentation,
