@@ -267,6 +267,10 @@ def markdown(report: dict) -> str:
         "",
     ]
     by_system = {r["system"]: r for r in report["systems"]}
+    missing = [system for system in SYSTEMS if system not in by_system]
+    if missing:
+        lines += ["Not in this run (see the last full run's report in git history): "
+                  + ", ".join(missing) + ".", ""]
     for name, (kind, what) in SETS.items():
         rows = [(s, r["sets"][name]) for s, r in by_system.items() if name in r["sets"]]
         if not rows:
@@ -322,6 +326,8 @@ def main() -> None:
         sys.stderr.write(out.stderr)
         systems.append(json.loads(out.stdout.strip().splitlines()[-1]))
     command = "python benchmarks/run_all.py" + (" --quick" if args.quick else "")
+    if args.systems != list(SYSTEMS):  # a part of the run: say which systems it holds
+        command += " --systems " + " ".join(f"'{system}'" for system in args.systems)
     report = {"date": date.today().isoformat(), "command": command, "versions": versions(),
               "det_crop_limit": det_crop_limit,
               "cold_start_s": cold_start_seconds(), "systems": systems,
