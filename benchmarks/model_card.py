@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from htr_core.data.copiste import copiste_line_crops, load_copiste_lines  # noqa: E402
 from htr_core.data.dataset import ArrayDataset, FileDataset  # noqa: E402
 from htr_core.data.iam import load_iam_words  # noqa: E402
-from htr_core.data.iam_ondb import InkStyle, OnlineLineDataset, load_online_lines  # noqa: E402
+from htr_core.data.iam_ondb import PLAIN_STYLE, OnlineLineDataset, load_online_lines  # noqa: E402
 from htr_core.data.lines import SimulatedLineDataset  # noqa: E402
 from htr_core.data.pairs import load_label_table  # noqa: E402
 from htr_core.data.washington import washington_line_crops, washington_word_crops  # noqa: E402
@@ -72,7 +72,7 @@ def evaluation_sets(data: Path, line_mode: bool, reads_french: bool = False) -> 
         if (data / "iam_ondb").exists():
             lines = load_online_lines(data / "iam_ondb", "dev")[::ONDB_STRIDE]
             sets.append(LabelledSet(f"IAM-OnDB dev, lines (every {ONDB_STRIDE}rd, drawn with one plain pen)",
-                                    frozen(OnlineLineDataset(lines, fixed_style=InkStyle(height=64, pen_width=3)))))
+                                    frozen(OnlineLineDataset(lines, fixed_style=PLAIN_STYLE))))
         if reads_french and (data / "copiste").exists():
             sets.append(LabelledSet(FRENCH_SET, copiste_line_crops(data / "copiste",
                                                                    load_copiste_lines(data / "copiste", "dev"))))

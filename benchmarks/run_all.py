@@ -104,12 +104,12 @@ def load_set(name: str, data: Path, limit: int | None) -> tuple[list, list[str]]
         return ([read_image(data / "washington" / p.page) for p in pages], [" ".join(p.line_texts) for p in pages])
     elif name.startswith("iam_ondb"):
         from htr_core.data.canvas import draw_on_canvas
-        from htr_core.data.iam_ondb import InkStyle, OnlineLineDataset, load_online_lines
+        from htr_core.data.iam_ondb import PLAIN_STYLE, OnlineLineDataset, load_online_lines
 
         lines = load_online_lines(data / "iam_ondb", "dev")[::ONDB_STRIDE][:limit]
         if name == "iam_ondb_dev_canvas":
             return [draw_on_canvas([line.strokes]) for line in lines], [line.text for line in lines]
-        dataset = OnlineLineDataset(lines, fixed_style=InkStyle(height=64, pen_width=3))
+        dataset = OnlineLineDataset(lines, fixed_style=PLAIN_STYLE)
     elif name == "copiste_dev_lines":
         from htr_core.data.copiste import copiste_line_crops, load_copiste_lines
 

@@ -80,9 +80,9 @@ def main() -> None:
     dataset = SimulatedLineDataset(held, seed=1) if by_word else FileDataset(held)
     items = [dataset[i] for i in range(len(dataset))]
     if by_word and args.iam_ondb.exists():
-        from htr_core.data.iam_ondb import InkStyle, OnlineLineDataset, load_online_lines
+        from htr_core.data.iam_ondb import PLAIN_STYLE, OnlineLineDataset, load_online_lines
 
-        online = OnlineLineDataset(load_online_lines(args.iam_ondb, "val")[::3], fixed_style=InkStyle(height=64, pen_width=3))
+        online = OnlineLineDataset(load_online_lines(args.iam_ondb, "val")[::3], fixed_style=PLAIN_STYLE)
         items += [online[i] for i in range(len(online))]
     references = [text for _, text in items]
     print(f"{len(items)} held-out training-writer {'lines' if by_word else 'words'} (and IAM-OnDB val lines)")

@@ -29,7 +29,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 
 from htr_core.decode import DECODERS
 from htr_core.document import export_pages
-from htr_core.export import FORMATS
+from htr_core.export import FORMATS, ONE_PAGE_FORMATS
 from htr_core.imageio import ImageReadError, count_pages, read_document
 from htr_core.languages import Language
 from htr_core.pipeline import LEVELS, Pipeline, PipelineSettings
@@ -109,33 +109,31 @@ def create_app(load_pipeline: Callable[[], Pipeline] = Pipeline.from_model_dir,
         data = file.file.read(limits.max_upload_bytes + 1)
         if len(data) > limits.max_upload_bytes:
             raise HTTPException(413, f"the file is larger than {limits.max_upload_bytes // (1024 * 1024)} MB")
+        settings = PipelineSettings(level=level, reader=reader, decoder=decoder, spell=spell, language=language,
+                                    drop_flagged=drop_flagged,
+                                    language_model=PipelineSettings.language_model if language_model else 0.0)
         try:
             with admission.slot():
-                return _read(data, name, level, reader, decoder, spell, language_model, language, format, page,
-                             drop_flagged)
+                return _read(data, name, settings, format, page)
         except Busy as exc:
             raise HTTPException(503, str(exc), headers={"Retry-After": str(exc.retry_after)}) from exc
         except TimedOut as exc:
             raise HTTPException(504, str(exc)) from exc
 
-    def _read(data: bytes, name: str, level, reader, decoder, spell, language_model, language, format, page,
-              drop_flagged):
+    def _read(data: bytes, name: str, settings: PipelineSettings, format: str, page: int | None):
         deadline = Deadline(limits.timeout)
         try:
             count = count_pages(data)
             if page is not None and page > count:
                 raise HTTPException(400, f"page {page} asked for, but the document has {count}")
             numbers = list(range(1, count + 1)) if page is None else [page]
-            if format in ("page", "alto") and len(numbers) > 1:
+            if format in ONE_PAGE_FORMATS and len(numbers) > 1:
                 raise HTTPException(400, f"{format} holds one page and the document has {count}: pass page=N")
             # Only the pages asked for are decoded or rendered.
             images = read_document(data, pages=None if page is None else [page - 1])
         except ImageReadError as exc:
             raise HTTPException(400, f"{name}: {exc}") from exc
 
-        settings = PipelineSettings(level=level, reader=reader, decoder=decoder, spell=spell, language=language,
-                                    drop_flagged=drop_flagged,
-                                    language_model=PipelineSettings.language_model if language_model else 0.0)
         reading = pipeline().with_settings(settings)
         results = []
         for image in images:

@@ -14,18 +14,15 @@ import logging
 import os
 import sys
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from htr_core.export import FORMATS
-
-log = logging.getLogger(__name__)
+from htr_core.export import FORMATS, ONE_PAGE_FORMATS  # a file a page: name.p2.page.xml
 
 INPUT_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp", ".gif", ".pgm", ".ppm", ".pdf")
 OUTPUT_FORMATS = (*FORMATS, "pdf")
 EXTENSIONS = {"txt": ".txt", "json": ".json", "page": ".page.xml", "alto": ".alto.xml", "hocr": ".hocr", "pdf": ".pdf"}
-ONE_PAGE_FORMATS = ("page", "alto")  # a file a page: name.p2.page.xml for page 2 of many
 
 
 @dataclass(frozen=True)
@@ -40,7 +37,6 @@ class Outcome:
     pages: int = 0
     skipped: bool = False
     error: str | None = None
-    outputs: list[str] = field(default_factory=list)
 
 
 def collect(inputs: Iterable[Path]) -> tuple[list[Job], list[Outcome]]:
@@ -119,7 +115,6 @@ def read_job(job: Job, outdir: Path | None, formats: Sequence[str]) -> tuple[Out
             targets = [(output_path(outdir, job, fmt), export_pages(pages, fmt, filename))]
         for path, data in targets:
             _write(path, data)
-            outcome.outputs.append(str(path))
     return outcome, PAGE_BREAK.join(page.corrected_text for page in pages)
 
 

@@ -8,15 +8,14 @@ format the tool writes (PAGE XML and ALTO hold one page each).
 from __future__ import annotations
 
 import functools
-import io
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, Union
 
 import numpy as np
 
-from htr_core.export import FORMATS, export, to_hocr, to_json
-from htr_core.imageio import ImageReadError, read_document
+from htr_core.export import FORMATS, ONE_PAGE_FORMATS, export, to_hocr, to_json
+from htr_core.imageio import ImageReadError, grey_from, read_document
 from htr_core.pipeline import Pipeline, PipelineSettings
 from htr_core.types import PageResult
 
@@ -54,41 +53,18 @@ def export_pages(pages: list[PageResult], fmt: str, name: str = "image.png") -> 
     if fmt == "json":
         return to_json(pages[0]) if len(pages) == 1 else \
             "[\n" + ",\n".join(to_json(page).rstrip("\n") for page in pages) + "\n]\n"
-    if fmt in ("page", "alto") and len(pages) != 1:
+    if fmt in ONE_PAGE_FORMATS and len(pages) != 1:
         raise ValueError(f"{fmt} holds one page and the document has {len(pages)}: export its pages one by one")
     return PAGE_BREAK.join(export(page, fmt, name) for page in pages)
 
 
 def to_grey_pages(source: Source) -> list[np.ndarray]:
     """Any supported source as grey uint8 pages."""
-    if isinstance(source, np.ndarray):
-        return [_array_to_grey(source)]
-    if hasattr(source, "save") and hasattr(source, "mode"):  # a PIL image
-        buffer = io.BytesIO()
-        source.save(buffer, format="PNG" if source.mode != "CMYK" else "TIFF")
-        return read_document(buffer.getvalue())
+    if isinstance(source, np.ndarray) or (hasattr(source, "getexif") and hasattr(source, "mode")):  # PIL
+        return [grey_from(source)]
     if isinstance(source, (str, Path, bytes, bytearray)):
         return read_document(source)
     raise ImageReadError(f"cannot read a {type(source).__name__}: give a path, bytes, a PIL image or a numpy array")
-
-
-def _array_to_grey(array: np.ndarray) -> np.ndarray:
-    if array.size == 0 or array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[2] not in (1, 3, 4)):
-        raise ImageReadError(f"expected a grey (h, w) or colour (h, w, 3|4) image array, got shape {array.shape}")
-    if array.dtype != np.uint8:
-        values = np.nan_to_num(array.astype(np.float32))
-        top = float(values.max()) if values.size else 0.0
-        array = np.clip(values * (255.0 if top <= 1.0 else 255.0 / top), 0, 255).astype(np.uint8)
-    if array.ndim == 2:
-        return array
-    import cv2
-
-    if array.shape[2] == 1:
-        return array[:, :, 0]
-    if array.shape[2] == 4:  # onto white, as the image reader flattens transparency
-        alpha = array[:, :, 3:4].astype(np.float32) / 255.0
-        array = (array[:, :, :3] * alpha + 255.0 * (1 - alpha)).astype(np.uint8)
-    return cv2.cvtColor(np.ascontiguousarray(array[:, :, :3]), cv2.COLOR_RGB2GRAY)
 
 
 @functools.lru_cache(maxsize=1)

@@ -18,6 +18,7 @@ ALTO_NS = "http://www.loc.gov/standards/alto/ns-v4#"
 ALTO_XSD = "http://www.loc.gov/standards/alto/v4/alto-4-2.xsd"
 XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
 FORMATS = ("txt", "json", "page", "alto", "hocr")
+ONE_PAGE_FORMATS = ("page", "alto")  # a file holds one page; the others hold a document
 
 
 def to_text(page: PageResult, corrected: bool = True) -> str:

@@ -122,6 +122,22 @@ def _to_grey(frame: Image.Image) -> np.ndarray:
     return np.asarray(frame.convert("L"), dtype=np.uint8)
 
 
+def grey_from(image: Image.Image | np.ndarray, max_side: int | None = MAX_SIDE) -> np.ndarray:
+    """A PIL image or a numpy array (grey of any depth, or 8-bit RGB / RGBA) as grey uint8,
+    converted as a decoded file frame is."""
+    if isinstance(image, np.ndarray):
+        array = image[:, :, 0] if image.ndim == 3 and image.shape[2] == 1 else image
+        if array.size == 0 or not (array.ndim == 2 or (array.ndim == 3 and array.shape[2] in (3, 4)
+                                                       and array.dtype == np.uint8)):
+            raise ImageReadError(f"expected a grey (h, w) or 8-bit colour (h, w, 3|4) image array, "
+                                 f"got shape {image.shape} of {image.dtype}")
+        if array.ndim == 2 and array.dtype not in (np.uint8, np.uint16, np.int32, np.float32):
+            array = array.astype(np.float32)  # float64 and other depths as Pillow's float frames
+        image = Image.fromarray(np.ascontiguousarray(array))
+    _check_pixels(*image.size, "the image")
+    return limit_size(_to_grey(image), max_side)
+
+
 def limit_size(grey: np.ndarray, max_side: int | None) -> np.ndarray:
     if max_side is None or max(grey.shape) <= max_side:
         return grey

@@ -14,16 +14,17 @@ from typing import Sequence
 import numpy as np
 from PIL import Image
 
+from htr_core.charset import normalise_text
 from htr_core.export import line_words
 from htr_core.types import PageResult
 
 DPI = 200  # the resolution pages are taken to have (that of rendered PDF pages)
 POINTS_PER_PIXEL = 72 / DPI
-_OUTSIDE_LATIN1 = str.maketrans({"œ": "oe", "Œ": "OE", "€": "EUR", "Ÿ": "Y", "’": "'", "‘": "'", "“": '"', "”": '"'})
+_OUTSIDE_LATIN1 = str.maketrans({"œ": "oe", "Œ": "OE", "€": "EUR", "Ÿ": "Y"})
 
 
 def latin1(text: str) -> str:
-    text = text.translate(_OUTSIDE_LATIN1)
+    text = normalise_text(text).translate(_OUTSIDE_LATIN1)
     return text.encode("latin-1", errors="replace").decode("latin-1")
 
 

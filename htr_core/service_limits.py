@@ -63,10 +63,6 @@ class Admission:
         self._lock = threading.Lock()
         self._inside = 0
 
-    @property
-    def inside(self) -> int:
-        return self._inside
-
     @contextmanager
     def slot(self) -> Iterator[None]:
         with self._lock:

@@ -70,6 +70,9 @@ class InkStyle:
     mouse: bool = False  # points quantised and thinned like mouse events on a canvas
 
 
+PLAIN_STYLE = InkStyle(height=64, pen_width=3)  # one plain pen, for repeatable evaluation
+
+
 def place_strokes(strokes: Sequence[np.ndarray], style: InkStyle, rng: np.random.Generator | None = None,
                   margin: float | None = None) -> tuple[list[np.ndarray], tuple[int, int]]:
     """Strokes scaled to ``style.height`` pixels, slanted and drifted, moved into an image with a
