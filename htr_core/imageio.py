@@ -19,14 +19,13 @@ from typing import Sequence, Union
 import numpy as np
 from PIL import Image, ImageOps
 
+from htr_core.limits import ReadLimits
+
 log = logging.getLogger(__name__)
 
 ImageSource = Union[str, Path, bytes, bytearray]
 
-MAX_PIXELS = 120_000_000  # one frame or page, as stored
 MAX_SIDE = 4000  # longest side a page is reduced to for reading
-MAX_PAGES = 200  # frames or pages in one document
-MAX_DOCUMENT_PIXELS = 400_000_000  # all of a document's pages after reduction (bytes of grey)
 PDF_RENDER_DPI = 200
 ORIENTATION_TAG = 0x0112
 ROWS_PER_CHUNK = 1024  # conversions run over this many rows at a time, to bound their copies
@@ -45,15 +44,15 @@ def _describe(source: ImageSource) -> str:
     return "uploaded data" if isinstance(source, (bytes, bytearray)) else str(source)
 
 
-def _check_pixels(width: int, height: int, what: str) -> None:
+def _check_pixels(width: int, height: int, what: str, limits: ReadLimits) -> None:
     if width <= 0 or height <= 0:
         raise ImageReadError(f"{what} has zero size ({width}x{height})")
-    if width * height > MAX_PIXELS:
+    if width * height > limits.max_image_pixels:
         raise ImageReadError(f"{what} is too large ({width}x{height} = {width * height / 1e6:.0f} MP; "
-                             f"the limit is {MAX_PIXELS / 1e6:.0f} MP)")
+                             f"the limit is {limits.max_image_pixels / 1e6:.0f} MP)")
 
 
-def _open(source: ImageSource) -> Image.Image:
+def _open(source: ImageSource, limits: ReadLimits) -> Image.Image:
     name = _describe(source)
     if isinstance(source, (bytes, bytearray)):
         if len(source) == 0:
@@ -70,10 +69,10 @@ def _open(source: ImageSource) -> Image.Image:
     try:
         image = Image.open(stream)
     except Image.DecompressionBombError as exc:
-        raise ImageReadError(f"{name}: the image is too large (the limit is {MAX_PIXELS / 1e6:.0f} MP)") from exc
+        raise ImageReadError(f"{name}: the image is too large (the limit is {limits.max_image_pixels / 1e6:.0f} MP)") from exc
     except DECODE_ERRORS as exc:
         raise ImageReadError(f"{name}: not an image format we can read") from exc
-    _check_pixels(*image.size, f"{name}: the image")
+    _check_pixels(*image.size, f"{name}: the image", limits)
     return image
 
 
@@ -122,7 +121,8 @@ def _to_grey(frame: Image.Image) -> np.ndarray:
     return np.asarray(frame.convert("L"), dtype=np.uint8)
 
 
-def grey_from(image: Image.Image | np.ndarray, max_side: int | None = MAX_SIDE) -> np.ndarray:
+def grey_from(image: Image.Image | np.ndarray, max_side: int | None = MAX_SIDE,
+              limits: ReadLimits | None = None) -> np.ndarray:
     """A PIL image or a numpy array (grey of any depth, or 8-bit RGB / RGBA) as grey uint8,
     converted as a decoded file frame is."""
     if isinstance(image, np.ndarray):
@@ -134,7 +134,7 @@ def grey_from(image: Image.Image | np.ndarray, max_side: int | None = MAX_SIDE) 
         if array.ndim == 2 and array.dtype not in (np.uint8, np.uint16, np.int32, np.float32):
             array = array.astype(np.float32)  # float64 and other depths as Pillow's float frames
         image = Image.fromarray(np.ascontiguousarray(array))
-    _check_pixels(*image.size, "the image")
+    _check_pixels(*image.size, "the image", limits or ReadLimits.from_environment())
     return limit_size(_to_grey(image), max_side)
 
 
@@ -149,11 +149,11 @@ def limit_size(grey: np.ndarray, max_side: int | None) -> np.ndarray:
     return cv2.resize(grey, size, interpolation=cv2.INTER_AREA)
 
 
-def _chosen(count: int, pages: Sequence[int] | None, kind: str) -> list[int]:
-    """0-based page indices to read: all of them (at most ``MAX_PAGES``), or those asked for."""
+def _chosen(count: int, pages: Sequence[int] | None, kind: str, limits: ReadLimits) -> list[int]:
+    """0-based page indices to read: all of them (at most ``limits.max_pages``), or those asked for."""
     if pages is None:
-        if count > MAX_PAGES:
-            raise ImageReadError(f"the {kind} has {count} pages; the limit is {MAX_PAGES} at once "
+        if count > limits.max_pages:
+            raise ImageReadError(f"the {kind} has {count} pages; the limit is {limits.max_pages} at once "
                                  f"(split it, or read the pages you need one at a time)")
         return list(range(count))
     for index in pages:
@@ -165,31 +165,32 @@ def _chosen(count: int, pages: Sequence[int] | None, kind: str) -> list[int]:
 class _Budget:
     """The pixels a document's pages may hold together once read."""
 
-    def __init__(self) -> None:
-        self.used = 0
+    def __init__(self, limit: int) -> None:
+        self.limit, self.used = limit, 0
 
     def take(self, grey: np.ndarray, page: int) -> np.ndarray:
         self.used += grey.size
-        if self.used > MAX_DOCUMENT_PIXELS:
+        if self.used > self.limit:
             raise ImageReadError(f"the document is too large to read at once (past page {page}, "
-                                 f"{self.used / 1e6:.0f} MP; the limit is {MAX_DOCUMENT_PIXELS / 1e6:.0f} MP)")
+                                 f"{self.used / 1e6:.0f} MP; the limit is {self.limit / 1e6:.0f} MP)")
         return grey
 
 
-def read_pages(source: ImageSource, max_side: int | None = MAX_SIDE,
-               pages: Sequence[int] | None = None) -> list[np.ndarray]:
+def read_pages(source: ImageSource, max_side: int | None = MAX_SIDE, pages: Sequence[int] | None = None,
+               limits: ReadLimits | None = None) -> list[np.ndarray]:
     """Frames of an image file (multi-page TIFF, animated formats) as grey uint8 arrays: all of
-    them, or the 0-based ``pages``."""
-    image = _open(source)
-    budget = _Budget()
+    them, or the 0-based ``pages``; ``limits`` default to the environment's."""
+    limits = limits or ReadLimits.from_environment()
+    image = _open(source, limits)
+    budget = _Budget(limits.max_document_pixels)
     out: list[np.ndarray] = []
     with image:
         count = frame_count(image)
-        for index in _chosen(count, pages, "image file"):
+        for index in _chosen(count, pages, "image file", limits):
             what = f"frame {index + 1} of {count}" if count > 1 else "the image"
             try:
                 image.seek(index)
-                _check_pixels(*image.size, what)
+                _check_pixels(*image.size, what, limits)
                 _reduce_while_decoding(image, max_side)
                 image.load()
                 grey = _to_grey(image)
@@ -201,9 +202,9 @@ def read_pages(source: ImageSource, max_side: int | None = MAX_SIDE,
     return out
 
 
-def read_image(source: ImageSource, max_side: int | None = MAX_SIDE) -> np.ndarray:
+def read_image(source: ImageSource, max_side: int | None = MAX_SIDE, limits: ReadLimits | None = None) -> np.ndarray:
     """The first frame of an image as a grey uint8 array (ink dark on light, as scanned)."""
-    return read_pages(source, max_side=max_side, pages=[0])[0]
+    return read_pages(source, max_side=max_side, pages=[0], limits=limits)[0]
 
 
 def _open_pdf(data: bytes):
@@ -219,25 +220,26 @@ def _open_pdf(data: bytes):
 
 
 def read_pdf(data: bytes, dpi: int = PDF_RENDER_DPI, max_side: int | None = MAX_SIDE,
-             pages: Sequence[int] | None = None) -> list[np.ndarray]:
+             pages: Sequence[int] | None = None, limits: ReadLimits | None = None) -> list[np.ndarray]:
     """Render the pages of a PDF to grey (pdfium, via pypdfium2), one at a time: all of them, or
     the 0-based ``pages``."""
     import pypdfium2 as pdfium
 
+    limits = limits or ReadLimits.from_environment()
     document = _open_pdf(data)
-    budget = _Budget()
+    budget = _Budget(limits.max_document_pixels)
     try:
         if len(document) == 0:
             raise ImageReadError("the PDF has no pages")
         out = []
-        for index in _chosen(len(document), pages, "PDF"):
+        for index in _chosen(len(document), pages, "PDF", limits):
             try:
                 page = document[index]
                 width, height = page.get_size()
                 scale = dpi / 72
                 if max_side is not None:
                     scale = min(scale, max_side / max(width, height, 1))
-                _check_pixels(int(width * scale), int(height * scale), f"page {index + 1}")
+                _check_pixels(int(width * scale), int(height * scale), f"page {index + 1}", limits)
                 bitmap = page.render(scale=scale, grayscale=True)
                 grey = np.asarray(bitmap.to_pil().convert("L"), dtype=np.uint8)
             except ImageReadError:
@@ -268,15 +270,15 @@ def count_pages(source: ImageSource) -> int:
             return len(document)
         finally:
             document.close()
-    with _open(source) as image:
+    with _open(source, ReadLimits.from_environment()) as image:
         return frame_count(image)
 
 
-def read_document(source: ImageSource, max_side: int | None = MAX_SIDE,
-                  pages: Sequence[int] | None = None) -> list[np.ndarray]:
+def read_document(source: ImageSource, max_side: int | None = MAX_SIDE, pages: Sequence[int] | None = None,
+                  limits: ReadLimits | None = None) -> list[np.ndarray]:
     """Pages of an upload: each page of a PDF, or each frame of an image file (or the 0-based
     ``pages`` of them)."""
     if _is_pdf(source):
         data = Path(source).read_bytes() if isinstance(source, (str, Path)) else bytes(source)
-        return read_pdf(data, max_side=max_side, pages=pages)
-    return read_pages(source, max_side=max_side, pages=pages)
+        return read_pdf(data, max_side=max_side, pages=pages, limits=limits)
+    return read_pages(source, max_side=max_side, pages=pages, limits=limits)

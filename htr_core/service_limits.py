@@ -17,15 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
-
-def env_number(name: str, default: float) -> float:
-    value = os.environ.get(name)
-    if value is None or value == "":
-        return default
-    try:
-        return float(value)
-    except ValueError as exc:
-        raise ValueError(f"{name}={value!r} is not a number") from exc
+from htr_core.limits import env_number
 
 
 @dataclass(frozen=True)
@@ -124,19 +116,22 @@ class BodySizeLimit:
         if length is not None and length.isdigit() and int(length) > self.max_bytes:
             return await self._refuse(send)
         received = 0
-        started = False
+        too_large = started = False
 
         async def counting_receive():
-            nonlocal received
+            nonlocal received, too_large
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
+                    too_large = True
                     raise _TooLarge()
             return message
 
         async def tracking_send(message):
             nonlocal started
+            if too_large:  # a form parser that caught _TooLarge answers 400: the 413 goes instead
+                return
             if message["type"] == "http.response.start":
                 started = True
             await send(message)
@@ -144,8 +139,9 @@ class BodySizeLimit:
         try:
             await self.app(scope, counting_receive, tracking_send)
         except _TooLarge:
-            if not started:
-                await self._refuse(send)
+            pass
+        if too_large and not started:
+            await self._refuse(send)
 
     async def _refuse(self, send) -> None:
         body = json.dumps({"detail": f"the upload is larger than {self.max_bytes // (1024 * 1024)} MB"}).encode()

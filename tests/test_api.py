@@ -89,6 +89,16 @@ def test_absurd_image_sizes_and_oversized_uploads_are_refused(client, monkeypatc
 
 
 
+def test_the_operators_page_limit_reaches_the_service(client, monkeypatch):
+    monkeypatch.setenv("HTR_MAX_PAGES", "1")
+    frames = [Image.new("L", (40, 20), 255) for _ in range(2)]
+    buffer = io.BytesIO()
+    frames[0].save(buffer, format="TIFF", save_all=True, append_images=frames[1:])
+    reply = client.post("/v1/read", files={"file": ("two.tif", buffer.getvalue(), "image/tiff")})
+    assert reply.status_code == 400 and "the limit is 1" in reply.json()["detail"]
+    assert client.post("/v1/read?page=2", files={"file": ("two.tif", buffer.getvalue(), "image/tiff")}).status_code == 200
+
+
 def test_bad_parameters_are_refused_before_reading(client):
     word = (ROOT / "sample_images" / "word_you.png").read_bytes()
     assert client.post("/v1/read?level=paragraph", files={"file": ("w.png", word)}).status_code == 422
@@ -169,6 +179,11 @@ def test_an_upload_past_the_limit_is_refused_before_it_is_spooled(fake_recognize
     reply = client.post("/v1/read", content=b"x" * 10, headers={"content-length": str(200 * 1024 * 1024),
                                                                   "content-type": "multipart/form-data; boundary=x"})
     assert reply.status_code == 413
+    # A streamed body with no length: refused once the bytes received pass the limit.
+    part = b'--x\r\nContent-Disposition: form-data; name="file"; filename="big.png"\r\n\r\n'
+    chunks = iter([part] + [b"\0" * 4096] * 64)  # past the limit and the form's allowance
+    reply = client.post("/v1/read", content=chunks, headers={"content-type": "multipart/form-data; boundary=x"})
+    assert reply.status_code == 413 and "larger than" in reply.json()["detail"]
     assert client.post("/v1/read", files={"file": ("w.png", png_bytes(draw_text("ok")))}).status_code == 200
 
 
@@ -233,3 +248,18 @@ def test_an_api_key_can_be_required(fake_recognizer, monkeypatch):
     assert client.post("/v1/read", files={"file": ("w.png", word)},
                        headers={"Authorization": "Bearer letmein"}).status_code == 200
     assert client.get("/health").status_code == 200  # health checks need no key
+
+
+@pytest.mark.slow
+def test_a_real_server_under_parallel_load_turns_the_excess_away_and_stays_up():
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import api_load
+
+    result = api_load.run(parallel=6, rounds=1, workers=1, queue=1, max_mb=5, upload_mb=100,
+                          page_path=ROOT / "sample_images" / "line_returns.png")
+    codes = result["status_codes"]
+    assert set(codes) <= {"200", "503"} and codes.get("200", 0) >= 2 and codes.get("503", 0) >= 1, codes
+    assert result["health_after"] == 200 and result["server_alive"]
+    assert result["huge_upload"]["reply"].startswith("HTTP/1.1 413") and result["huge_upload"]["sent_mb"] < 20
+    # Memory after the round stays near where it was after the first read (no per-request growth).
+    assert result["memory_after"]["rss_mb"] < result["memory_before"]["rss_mb"] + 150, result

@@ -88,6 +88,16 @@ def test_multi_page_tiff_gives_one_result_per_page(app):
     assert not errors(app) and len(app.code) == 2
 
 
+def test_the_operators_page_limit_reaches_the_app(app, monkeypatch):
+    monkeypatch.setenv("HTR_MAX_PAGES", "1")
+    frames = [Image.fromarray(draw_page([text])[0]) for text in ("first page", "second page")]
+    buffer = io.BytesIO()
+    frames[0].save(buffer, format="TIFF", save_all=True, append_images=frames[1:])
+    app.radio(key="source").set_value("Upload").run()
+    app.file_uploader[0].set_value(("pages.tif", buffer.getvalue(), "image/tiff")).run()
+    assert not app.exception and any("the limit is 1" in e for e in errors(app)), errors(app)
+
+
 @pytest.mark.parametrize("name, data, message", [
     ("broken.png", b"\x89PNG\r\n\x1a\n garbage", "cannot read|not an image|corrupt"),
     ("empty.jpg", b"", "empty"),

@@ -233,6 +233,17 @@ def test_a_read_resumes_skipping_what_is_done_and_writes_searchable_pdf_and_hocr
     assert named == [w for result in reading for line in result["lines"] for w in line["corrected"].split()]
 
 
+def test_the_operators_page_limit_reaches_the_cli(tmp_path, monkeypatch, capsys):
+    from htr_core.cli import main
+
+    folder = _mixed_folder(tmp_path / "scans")
+    (folder / "broken.png").unlink()
+    monkeypatch.setenv("HTR_MAX_PAGES", "1")
+    assert main(["read", str(folder), "-o", str(tmp_path / "out"), "--format", "txt", "--quiet"]) == 1
+    assert "has 2 pages; the limit is 1" in capsys.readouterr().err
+    assert (tmp_path / "out" / "word.txt").exists()  # the rest go on
+
+
 def test_read_usage_errors_and_version():
     assert run_cli("read", str(SAMPLE_WORD), "--format", "docx").returncode == 2
     assert run_cli("read", str(SAMPLE_WORD), "--format", "json").returncode == 2  # needs -o

@@ -78,7 +78,7 @@ def test_missing_file(tmp_path):
 
 
 def test_absurdly_large_image_is_refused(monkeypatch):
-    monkeypatch.setattr(imageio, "MAX_PIXELS", 1000)
+    monkeypatch.setenv("HTR_MAX_IMAGE_MP", "0.001")
     with pytest.raises(ImageReadError, match="too large"):
         read_image(encode(Image.new("L", (100, 100), 255)))
 
@@ -103,7 +103,7 @@ def test_damaged_files_are_read_errors_never_other_exceptions(data):
 
 def test_every_frame_is_size_checked_before_it_is_decoded(monkeypatch):
     data = tiff_bytes([Image.new("L", (10, 10), 0), Image.new("L", (200, 200), 0)])
-    monkeypatch.setattr(imageio, "MAX_PIXELS", 1000)
+    monkeypatch.setenv("HTR_MAX_IMAGE_MP", "0.001")
     with pytest.raises(ImageReadError, match="frame 2 of 2 is too large"):
         read_pages(data)
     assert read_image(data).shape == (10, 10)  # the first frame alone is within the limit
@@ -119,7 +119,7 @@ def test_pillows_process_wide_pixel_limit_is_never_changed():
 
 def test_a_document_past_the_page_limit_says_so_and_pages_can_be_chosen(monkeypatch):
     data = tiff_bytes([Image.new("L", (8, 8), v) for v in (10, 100, 200)])
-    monkeypatch.setattr(imageio, "MAX_PAGES", 2)
+    monkeypatch.setenv("HTR_MAX_PAGES", "2")
     with pytest.raises(ImageReadError, match="has 3 pages; the limit is 2"):
         imageio.read_document(data)
     assert [p[0, 0] for p in imageio.read_document(data, pages=[2])] == [200]
@@ -130,7 +130,7 @@ def test_a_document_past_the_page_limit_says_so_and_pages_can_be_chosen(monkeypa
 
 def test_a_documents_pages_share_one_pixel_budget(monkeypatch):
     data = tiff_bytes([Image.new("L", (20, 20), v) for v in (10, 100, 200)])
-    monkeypatch.setattr(imageio, "MAX_DOCUMENT_PIXELS", 1000)
+    monkeypatch.setenv("HTR_MAX_DOCUMENT_MP", "0.001")
     with pytest.raises(ImageReadError, match="too large to read at once"):
         imageio.read_document(data)
     assert len(imageio.read_document(data, pages=[0, 1])) == 2
@@ -163,3 +163,20 @@ def test_wide_and_deep_images_convert_without_float_copies_of_the_whole():
     assert grey.shape == (3000, 50) and grey[:, :25].min() == 255 and grey[:, 25:].max() == 0
     deep = np.full((2100, 20), 40000, np.uint16)
     assert read_image(encode(Image.fromarray(deep)), max_side=None).max() == 255
+
+
+def test_limits_come_from_the_environment_and_a_bad_value_is_named():
+    from htr_core.limits import ReadLimits
+
+    assert ReadLimits.from_environment() == ReadLimits()
+    explicit = ReadLimits(max_pages=1)
+    with pytest.raises(ImageReadError, match="has 3 pages; the limit is 1"):
+        imageio.read_document(tiff_bytes([Image.new("L", (8, 8), v) for v in (10, 100, 200)]), limits=explicit)
+
+
+def test_a_malformed_limit_in_the_environment_is_a_clear_error(monkeypatch):
+    from htr_core.limits import ReadLimits
+
+    monkeypatch.setenv("HTR_MAX_PAGES", "lots")
+    with pytest.raises(ValueError, match="HTR_MAX_PAGES='lots' is not a number"):
+        ReadLimits.from_environment()
