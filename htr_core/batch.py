@@ -4,7 +4,8 @@ Inputs are files, folders (searched recursively for images and PDFs) and documen
 Each input gets one output file per format under OUTDIR, at its path relative to the folder it
 was found in; inputs whose outputs are all there are skipped unless ``overwrite`` (so a stopped
 run resumes). A file that cannot be read is reported and the rest go on. ``jobs`` worker
-processes each load the models once.
+processes each load the models once; ``engine="ray"`` spreads the same work over a Ray cluster
+(``ray_engine``).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import sys
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Iterable, Iterator, Sequence
 
 from htr_core.export import FORMATS, ONE_PAGE_FORMATS  # a file a page: name.p2.page.xml
 
@@ -80,7 +81,7 @@ def _write(path: Path, data: str | bytes) -> None:
 _PIPELINE = None
 
 
-def _start_worker(settings: dict) -> None:
+def start_worker(settings: dict) -> None:
     global _PIPELINE
     from htr_core.pipeline import Pipeline, PipelineSettings
 
@@ -88,17 +89,18 @@ def _start_worker(settings: dict) -> None:
     _PIPELINE = Pipeline.from_model_dir(settings=PipelineSettings(**settings))
 
 
-def read_job(job: Job, outdir: Path | None, formats: Sequence[str]) -> tuple[Outcome, str]:
-    """Read one input and write its outputs; returns the outcome and the corrected text."""
+def read_job(job: Job, outdir: Path | None, formats: Sequence[str], data: bytes | None = None) -> tuple[Outcome, str]:
+    """Read one input (from its path, or its ``data`` already loaded) and write its outputs;
+    returns the outcome and the corrected text. Needs ``start_worker`` first."""
     from htr_core.document import PAGE_BREAK, export_pages
     from htr_core.export import export
     from htr_core.imageio import ImageReadError, read_document
 
     outcome = Outcome(str(job.source))
     try:
-        greys = read_document(job.source)
+        greys = read_document(job.source if data is None else data)
     except ImageReadError as exc:
-        outcome.error = str(exc)
+        outcome.error = str(exc).removeprefix("uploaded data: ")  # the outcome names the file
         return outcome, ""
     pages = [_PIPELINE.read(grey) for grey in greys]
     outcome.pages = len(pages)
@@ -123,8 +125,22 @@ def _read_in_worker(args) -> tuple[dict, str]:
     return asdict(outcome), text
 
 
+def _read_locally(todo: list[Job], outdir: Path | None, formats: Sequence[str], jobs: int,
+                  settings: dict) -> Iterator[tuple[Job, dict, str]]:
+    arguments = [(job, outdir, tuple(formats)) for job in todo]
+    if jobs <= 1:
+        start_worker(settings)
+        for job, argument in zip(todo, arguments):
+            yield (job, *_read_in_worker(argument))
+        return
+    with ProcessPoolExecutor(max_workers=jobs, initializer=start_worker, initargs=(settings,)) as pool:
+        for job, result in zip(todo, pool.map(_read_in_worker, arguments)):
+            yield (job, *result)
+
+
 def run(inputs: Sequence[Path], outdir: Path | None, formats: Sequence[str], jobs: int = 1,
-        overwrite: bool = False, settings: dict | None = None, out=sys.stdout, progress: bool = True) -> list[Outcome]:
+        overwrite: bool = False, settings: dict | None = None, out=sys.stdout, progress: bool = True,
+        engine: str = "local", address: str | None = None) -> list[Outcome]:
     """Read every input; with no ``outdir`` each input's corrected text goes to ``out``."""
     from tqdm import tqdm
 
@@ -137,16 +153,14 @@ def run(inputs: Sequence[Path], outdir: Path | None, formats: Sequence[str], job
         else:
             todo.append(job)
     bar = tqdm(total=len(todo), unit="file", file=sys.stderr, disable=not progress or not todo)
-    arguments = [(job, outdir, tuple(formats)) for job in todo]
-    if jobs <= 1:
-        _start_worker(settings)
-        results = (_read_in_worker(a) for a in arguments)
-        pool = None
+    if engine == "ray":
+        from htr_core.ray_engine import read_on_ray
+
+        results = read_on_ray(todo, outdir, formats, jobs, settings, address) if todo else iter(())
     else:
-        pool = ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(settings,))
-        results = pool.map(_read_in_worker, arguments)
+        results = _read_locally(todo, outdir, formats, jobs, settings)
     try:
-        for job, (outcome, text) in zip(todo, results):
+        for job, outcome, text in results:
             outcome = Outcome(**outcome)
             outcomes.append(outcome)
             if outdir is None and outcome.error is None:
@@ -156,8 +170,6 @@ def run(inputs: Sequence[Path], outdir: Path | None, formats: Sequence[str], job
             bar.update(1)
     finally:
         bar.close()
-        if pool is not None:
-            pool.shutdown()
     return outcomes
 
 
@@ -172,6 +184,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--format", default="txt",
                         help=f"comma-separated, of {','.join(OUTPUT_FORMATS)} (pdf: searchable, the image with its text)")
     parser.add_argument("--jobs", type=int, default=1, help="worker processes (each loads the models once)")
+    parser.add_argument("--engine", choices=("local", "ray"), default="local",
+                        help="ray: read on a Ray cluster (pip install 'htr-core[ray]'), --jobs actors")
+    parser.add_argument("--address", help="the Ray cluster to join (default: RAY_ADDRESS, else a local one)")
     parser.add_argument("--overwrite", action="store_true", help="read inputs whose outputs exist (default: skip)")
     parser.add_argument("--level", choices=LEVELS, default="auto")
     parser.add_argument("--language", choices=LANGUAGES, default="en")
@@ -195,7 +210,10 @@ def main(argv: Sequence[str]) -> int:
         parser.error("--jobs must be at least 1")
     settings = {"level": args.level, "language": args.language, "decoder": args.decoder, "spell": not args.no_spell,
                 "drop_flagged": args.drop_flagged}
-    outcomes = run(args.inputs, args.output, formats, args.jobs, args.overwrite, settings, progress=not args.quiet)
+    if args.engine == "ray" and args.output is None:
+        parser.error("--engine ray needs -o OUTDIR")
+    outcomes = run(args.inputs, args.output, formats, args.jobs, args.overwrite, settings, progress=not args.quiet,
+                   engine=args.engine, address=args.address)
     failed = [o for o in outcomes if o.error]
     for outcome in failed:
         named = outcome.error if outcome.source in outcome.error else f"{outcome.source}: {outcome.error}"

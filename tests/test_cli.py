@@ -182,6 +182,11 @@ def test_the_built_wheel_reads_a_folder_from_elsewhere_into_every_format(tmp_pat
     for kind in ("line", "word"):
         assert f"htr_core/models/{kind}/model.onnx" in names and f"htr_core/models/{kind}/config.json" in names
         assert f"htr_core/models/{kind}/model.keras" not in names  # training weights stay in the repository
+    metadata = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("/METADATA"))).decode()
+    core = [line for line in metadata.splitlines() if line.startswith("Requires-Dist:") and "extra ==" not in line]
+    assert core and not any(big in line for line in core for big in ("streamlit", "fastapi", "tensorflow", "ray"))
+    for extra in ("app", "api", "train", "ray"):
+        assert f"Provides-Extra: {extra}" in metadata
     # The wheel alone on the path (its dependencies from this environment), run from another folder.
     target = tmp_path / "installed"
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
@@ -261,3 +266,19 @@ def test_worker_processes_read_the_same(tmp_path):
     assert main(["read", str(folder), "-o", str(tmp_path / "two"), "--format", "txt", "--quiet", "--jobs", "2"]) == 0
     for name in ("word.txt", "two.txt"):
         assert (tmp_path / "one" / name).read_text() == (tmp_path / "two" / name).read_text()
+
+
+@pytest.mark.slow
+def test_the_ray_engine_reads_a_folder_as_the_local_one_does(tmp_path):
+    pytest.importorskip("ray")
+    from htr_core.cli import main
+
+    folder = _mixed_folder(tmp_path / "scans")
+    assert main(["read", str(folder), "-o", str(tmp_path / "local"), "--format", "txt,json", "--quiet"]) == 1
+    # A local Ray instance of two CPUs, as on a cluster's head node; its own process, shut down after.
+    result = run_cli("read", str(folder), "-o", str(tmp_path / "ray"), "--format", "txt,json", "--quiet",
+                     "--engine", "ray", "--jobs", "2")
+    assert result.returncode == 1, result.stderr
+    assert "broken.png: not an image format" in result.stderr and "2 read (3 pages), 0 skipped, 1 failed" in result.stderr
+    for name in ("word.txt", "two.txt", "two.json"):
+        assert (tmp_path / "ray" / name).read_text() == (tmp_path / "local" / name).read_text()
