@@ -17,10 +17,13 @@ import streamlit as st
 from htr_core.data.canvas import CANVAS_HEIGHT, CANVAS_WIDTH, DEFAULT_PEN
 from htr_core.dataset_store import SessionPairs, save_pair
 from htr_core.decode import DECODERS
-from htr_core.export import to_alto, to_json, to_page_xml, to_text
-from htr_core.imageio import ImageReadError, read_document, read_image
+from htr_core.document import export_pages
+from htr_core.export import to_alto, to_hocr, to_json, to_page_xml, to_text
+from htr_core.imageio import ImageReadError, limit_size, read_document, read_image
 from htr_core.languages import LANGUAGE_NAMES, LANGUAGES
 from htr_core.pipeline import Pipeline, PipelineSettings
+from htr_core.reading_view import corrected_markdown, line_at, raw_markdown
+from htr_core.searchable_pdf import to_searchable_pdf
 from htr_core.segment import SegmentationSettings
 from htr_core.types import PageResult
 from htr_core.visualize import draw_result
@@ -37,6 +40,10 @@ UPLOAD_TYPES = ["png", "jpg", "jpeg", "tif", "tiff", "bmp", "webp", "pdf"]
 DECODER_LABELS = {None: "Each model's tuned default", "bestpath": "Best path (fastest)",
                   "beamsearch": "Beam search", "wordbeamsearch": "Lexicon (English words)"}
 MAX_CACHED_RESULTS = 8
+DISPLAY_MAX_SIDE = 1600  # pixels of the page picture sent to the browser
+LINES_PER_PAGE = 10  # lines listed at once under a page
+CROP_PREVIEW_SIDE = 1000
+MIN_CANVAS_WIDTH, MIN_CANVAS_HEIGHT = 280, 220  # a phone's column; room for two or three lines
 
 st.set_page_config(page_title="Handwriting to text", page_icon="✍️", layout="wide")
 
@@ -118,18 +125,30 @@ def server_dataset_dir() -> Path | None:
     return Path(configured) if configured else None
 
 
+def canvas_size() -> tuple[int, int]:
+    """The canvas as wide as its column (measured in the browser), at most the size the models
+    were shown drawings at, and tall enough for a few lines."""
+    from streamlit_js_eval import streamlit_js_eval
+
+    room = streamlit_js_eval(js_expressions="window.innerWidth", key="canvas_room")
+    width = CANVAS_WIDTH if not isinstance(room, (int, float)) else int(min(CANVAS_WIDTH, max(MIN_CANVAS_WIDTH, room - 4)))
+    return width, max(MIN_CANVAS_HEIGHT, round(width * CANVAS_HEIGHT / CANVAS_WIDTH))
+
+
 def drawn_image() -> list[tuple[str, np.ndarray]]:
     from streamlit_drawable_canvas import st_canvas
 
-    left, right = st.columns([1, 3])
+    left, middle, _ = st.columns([2, 1, 3], vertical_alignment="bottom")
     pen = left.slider("Pen width", 2, 20, DEFAULT_PEN)
-    if left.button("Clear canvas"):
+    if middle.button("Clear canvas"):
         st.session_state["canvas_version"] = st.session_state.get("canvas_version", 0) + 1
-    left.caption("Write a word or a few lines with the mouse, a pen or a finger. The toolbar undoes strokes.")
-    with right:
-        result = st_canvas(stroke_width=pen, stroke_color="#000000", background_color="#ffffff",
-                           height=CANVAS_HEIGHT, width=CANVAS_WIDTH, drawing_mode="freedraw", return_image_data=True,
-                           key=f"canvas_{st.session_state.get('canvas_version', 0)}")
+    st.caption("Write a word or a few lines with the mouse, a pen or a finger, left to right, letters "
+               "about a finger's width high; it reads joined-up and printed English or French best. The "
+               "toolbar under the canvas undoes strokes.")
+    width, height = canvas_size()
+    result = st_canvas(stroke_width=pen, stroke_color="#000000", background_color="#ffffff",
+                       height=height, width=width, drawing_mode="freedraw", return_image_data=True,
+                       key=f"canvas_{st.session_state.get('canvas_version', 0)}_{width}")
     data = result.image_bytes if result is not None else None
     if not data:
         st.info("Draw on the canvas to read your handwriting.")
@@ -158,6 +177,32 @@ def uploaded_images() -> list[tuple[str, np.ndarray]]:
     return images
 
 
+def adjusted(images: list[tuple[str, np.ndarray]]) -> list[tuple[str, np.ndarray]]:
+    """Phone photos turned upright and cut to the page before reading: a quarter turn for every
+    page of the upload, and a crop box when it is one page."""
+    turns = st.segmented_control("Rotate", [0, 90, 180, 270], default=0, key="rotate",
+                                 format_func=lambda d: f"{d}°" if d else "upright")
+    images = [(name, np.ascontiguousarray(np.rot90(grey, -(turns or 0) // 90))) for name, grey in images]
+    if len(images) != 1:
+        return images
+    from PIL import Image
+    from streamlit_cropper import st_cropper
+
+    name, grey = images[0]
+    preview = limit_size(grey, CROP_PREVIEW_SIDE)
+    scale = grey.shape[1] / preview.shape[1]
+    st.caption("Drag the box's corners to the page's edges.")
+    box = st_cropper(Image.fromarray(preview), realtime_update=True, box_color="#f97316", return_type="box",
+                     default_coords=(0, preview.shape[1], 0, preview.shape[0]), key=f"crop_{turns}")
+    if not box:
+        return images
+    x0, y0 = max(0, round(box["left"] * scale)), max(0, round(box["top"] * scale))
+    x1, y1 = round((box["left"] + box["width"]) * scale), round((box["top"] + box["height"]) * scale)
+    if x1 - x0 < 8 or y1 - y0 < 8:
+        return images
+    return [(name, np.ascontiguousarray(grey[y0:y1, x0:x1]))]
+
+
 def sample_image() -> list[tuple[str, np.ndarray]]:
     samples = sorted(p for p in SAMPLES_DIR.iterdir() if p.suffix.lower() in SAMPLE_SUFFIXES)
     choice = st.selectbox("Sample", samples, format_func=lambda p: p.stem.replace("_", " "), key="sample")
@@ -181,74 +226,161 @@ def read_cached(pipeline: Pipeline, grey: np.ndarray, settings: PipelineSettings
     return cache[key]
 
 
-def spread_text_edit(text_key: str, line_keys: list[str]) -> None:
+def line_edits(name: str, version: str, page: PageResult) -> list[str]:
+    """Each line's corrected text as the visitor has edited it (kept apart from the widgets, which
+    Streamlit forgets while a line is off the list's current page)."""
+    return st.session_state.setdefault("line_edits", {}).setdefault((name, version),
+                                                                     [line.corrected for line in page.lines])
+
+
+def spread_text_edit(text_key: str, edits: list[str], line_keys: list[str]) -> None:
     """The corrected text edited whole: where it still has a line a line, each line takes its part."""
     lines = st.session_state[text_key].split("\n")
-    if len(lines) == len(line_keys):
+    if len(lines) == len(edits):
+        edits[:] = lines
         for key, text in zip(line_keys, lines):
-            st.session_state[key] = text
+            if key in st.session_state:
+                st.session_state[key] = text
 
 
-def join_line_edits(text_key: str, line_keys: list[str]) -> None:
+def take_line_edit(text_key: str, edits: list[str], index: int, line_key: str) -> None:
     """A line edited: the whole corrected text follows."""
-    st.session_state[text_key] = "\n".join(st.session_state[key] for key in line_keys)
+    edits[index] = st.session_state[line_key]
+    st.session_state[text_key] = "\n".join(edits)
+
+
+def page_picture(grey: np.ndarray, page: PageResult, display: dict, selected: int | None) -> np.ndarray:
+    picture = draw_result(grey, page, display["lines"], display["words"], display["low"], selected=selected)
+    return limit_size(picture, DISPLAY_MAX_SIDE)  # the browser gets a screen's worth, not the scan
+
+
+def clicked_line(name: str, grey: np.ndarray, page: PageResult, display: dict, version: str) -> int | None:
+    """The page with its boxes; a click on a line selects it (None: no line selected)."""
+    from streamlit_image_coordinates import streamlit_image_coordinates
+
+    selected_key = f"selected_{name}_{version}"
+    selected = st.session_state.get(selected_key)
+    click = streamlit_image_coordinates(page_picture(grey, page, display, selected), width="stretch",
+                                        image_format="JPEG", jpeg_quality=85, key=f"click_{name}_{version}")
+    if click and click.get("unix_time") != st.session_state.get(f"{selected_key}_at"):
+        st.session_state[f"{selected_key}_at"] = click.get("unix_time")
+        scale = grey.shape[1] / max(1, click["width"])
+        hit = line_at(page, click["x"] * scale, click["y"] * scale, slack=round(4 * scale))
+        if hit != selected:
+            st.session_state[selected_key] = hit
+            if hit is not None:
+                st.session_state[f"lines_page_{name}_{version}"] = hit // LINES_PER_PAGE
+            st.rerun()  # drawn again with the line highlighted
+    st.caption(f"{name}: {len(page.lines)} line(s), read as {page.level}. "
+               f":blue[■] line   :green[■] word   :red[■] line read below {display['low']:.2f}   "
+               ":orange[■] selected. Click a line to edit it.")
+    return selected
+
+
+def line_editor(container, name: str, grey: np.ndarray, line, index: int, edits: list[str], text_key: str,
+                line_key: str, display: dict) -> None:
+    """One line: its crop, its raw reading (unsure words red), its correction (changed words
+    marked), an edit box, and saving the pair to the visitor's corrections."""
+    crop = grey[line.box.y0:line.box.y1, line.box.x0:line.box.x1]
+    image_col, text_col = container.columns([3, 2])
+    image_col.image(crop, width="stretch")
+    flag = " ⚠️ low confidence" if line.confidence < display["low"] else ""
+    text_col.markdown(f"**{index + 1}.** {raw_markdown(line, display['low'])}  \n"
+                      f"{corrected_markdown(line, edits[index])}  \n"
+                      f"confidence **{line.confidence:.2f}**{flag}")
+    if line_key not in st.session_state:
+        st.session_state[line_key] = edits[index]
+    correction = text_col.text_input("Correct text", key=line_key, on_change=take_line_edit,
+                                     args=(text_key, edits, index, line_key))
+    if text_col.button("Save line to my dataset", key=f"save_{line_key}"):
+        try:
+            session_pairs().add(crop, correction)
+            if server_dataset_dir() is not None:
+                save_pair(server_dataset_dir(), crop, correction)
+            text_col.success("Kept in your corrections (see the sidebar)")
+        except ValueError as exc:
+            text_col.error(f"Not saved: {exc}")
+        except OSError as exc:
+            log.warning("saving a correction on the server failed: %s", exc)
+            text_col.error("Kept in your corrections, but the server could not store a copy")
+
+
+def page_downloads(container, name: str, grey: np.ndarray, edited: PageResult, text: str) -> None:
+    stem = Path(name).stem
+    cols = container.columns(3)
+    files = [("TXT", lambda: text, f"{stem}.txt", "text/plain"),
+             ("JSON", lambda: to_json(edited), f"{stem}.json", "application/json"),
+             ("PAGE XML", lambda: to_page_xml(edited, name), f"{stem}.page.xml", "application/xml"),
+             ("ALTO", lambda: to_alto(edited, name), f"{stem}.alto.xml", "application/xml"),
+             ("hOCR", lambda: to_hocr(edited, name), f"{stem}.hocr", "application/xhtml+xml"),
+             ("PDF", lambda: to_searchable_pdf([(grey, edited)], name), f"{stem}.pdf", "application/pdf")]
+    for index, (label, data, filename, mime) in enumerate(files):
+        cols[index % 3].download_button(label, data, filename, mime, key=f"{label}_{name}",
+                                        help="searchable: the page with its text" if label == "PDF" else None)
 
 
 def show_result(name: str, grey: np.ndarray, page: PageResult, display: dict) -> None:
+    if not page.lines:
+        st.image(grey, caption=name, width="stretch")
+        st.warning("No handwriting found in this image.")
+        return
+    # Keyed by the reading itself: a new reading (other settings) must replace what is shown.
+    version = hashlib.sha1(page.corrected_text.encode()).hexdigest()[:8]
+    text_key = f"corrected_{name}_{version}"
+    line_keys = [f"edit_{name}_{index}_{version}" for index in range(len(page.lines))]
+    edits = line_edits(name, version, page)
+    edited = page.with_corrections(edits)
+    st.session_state.setdefault(text_key, edited.corrected_text)
+    st.session_state.setdefault("edited", {})[name] = edited  # what the downloads carry
     left, right = st.columns([3, 2])
-    left.image(draw_result(grey, page, display["lines"], display["words"], display["low"]),
-               caption=f"{name}: {len(page.lines)} line(s), read as {page.level}", width="stretch")
+    with left:
+        selected = clicked_line(name, grey, page, display, version)
+        if selected is not None:
+            st.markdown(f"**Selected line {selected + 1}**")
+            line_editor(st, name, grey, page.lines[selected], selected, edits, text_key, line_keys[selected], display)
     with right:
-        if not page.lines:
-            st.warning("No handwriting found in this image.")
-            return
         st.markdown("**Corrected text**")
-        # Keyed by the reading itself: a new reading (other settings) must replace what is shown.
-        version = hashlib.sha1(page.corrected_text.encode()).hexdigest()[:8]
-        text_key = f"corrected_{name}_{version}"
-        line_keys = [f"edit_{name}_{index}_{version}" for index in range(len(page.lines))]
-        for key, line in zip(line_keys, page.lines):
-            st.session_state.setdefault(key, line.corrected)
-        edited = page.with_corrections([st.session_state[key] for key in line_keys])
-        st.session_state.setdefault(text_key, edited.corrected_text)
         st.text_area("Corrected text", height=200, key=text_key, label_visibility="collapsed",
-                     on_change=spread_text_edit, args=(text_key, line_keys))
-        st.session_state.setdefault("edited", {})[name] = edited  # what the downloads carry
+                     on_change=spread_text_edit, args=(text_key, edits, line_keys))
         st.markdown("**Raw reading**")
-        st.code(page.text, language=None)
-        stem = Path(name).stem
-        cols = st.columns(4)
+        st.code(page.text, language=None, wrap_lines=True)
         # Edits count: a text edited whole with a different number of lines goes into the TXT as it
         # stands (the structured formats keep the line edits).
         whole = st.session_state[text_key]
-        text = whole + "\n" if whole != edited.corrected_text else to_text(edited)
-        cols[0].download_button("TXT", text, f"{stem}.txt", "text/plain", key=f"txt_{name}")
-        cols[1].download_button("JSON", to_json(edited), f"{stem}.json", "application/json", key=f"json_{name}")
-        cols[2].download_button("PAGE XML", to_page_xml(edited, name), f"{stem}.page.xml", "application/xml",
-                                key=f"page_{name}")
-        cols[3].download_button("ALTO", to_alto(edited, name), f"{stem}.alto.xml", "application/xml",
-                                key=f"alto_{name}")
+        page_downloads(st, name, grey, edited, whole + "\n" if whole != edited.corrected_text else to_text(edited))
     with st.expander("Line by line (edit a reading and save it to teach the model your hand)",
-                     expanded=len(page.lines) <= 3):
-        for index, line in enumerate(page.lines):
-            crop = grey[line.box.y0:line.box.y1, line.box.x0:line.box.x1]
-            image_col, text_col = st.columns([3, 2])
-            image_col.image(crop, width="stretch")
-            flag = " ⚠️ low confidence" if line.confidence < display["low"] else ""
-            text_col.markdown(f"`{line.text}` — confidence **{line.confidence:.2f}**{flag}")
-            correction = text_col.text_input("Correct text", key=line_keys[index], on_change=join_line_edits,
-                                             args=(text_key, line_keys))
-            if text_col.button("Save line to my dataset", key=f"save_{name}_{index}"):
-                try:
-                    session_pairs().add(crop, correction)
-                    if server_dataset_dir() is not None:
-                        save_pair(server_dataset_dir(), crop, correction)
-                    text_col.success("Kept in your corrections (see the sidebar)")
-                except ValueError as exc:
-                    text_col.error(f"Not saved: {exc}")
-                except OSError as exc:
-                    log.warning("saving a correction on the server failed: %s", exc)
-                    text_col.error("Kept in your corrections, but the server could not store a copy")
+                     expanded=len(page.lines) <= 3 or selected is not None):
+        shown = range(len(page.lines))
+        if len(page.lines) > LINES_PER_PAGE:
+            pages = (len(page.lines) + LINES_PER_PAGE - 1) // LINES_PER_PAGE
+            chosen = st.selectbox("Lines", range(pages), key=f"lines_page_{name}_{version}",
+                                  format_func=lambda p: f"{p * LINES_PER_PAGE + 1}–"
+                                                        f"{min(len(page.lines), (p + 1) * LINES_PER_PAGE)}")
+            shown = range(chosen * LINES_PER_PAGE, min(len(page.lines), (chosen + 1) * LINES_PER_PAGE))
+        for index in shown:
+            if index == selected:
+                st.caption(f"Line {index + 1} is selected: edit it beside the page.")
+                continue
+            line_editor(st, name, grey, page.lines[index], index, edits, text_key, line_keys[index], display)
+
+
+def document_view(images: list[tuple[str, np.ndarray]], pages: list[PageResult], display: dict) -> None:
+    """Several pages: one shown at a time, and downloads of all of them with their edits."""
+    count = len(images)
+    chosen = st.selectbox("Page", range(count), key="document_page",
+                          format_func=lambda i: f"{i + 1} of {count}: {images[i][0]}")
+    show_result(*images[chosen], pages[chosen], display)
+    edited = [st.session_state.get("edited", {}).get(name, page) for (name, _), page in zip(images, pages)]
+    st.markdown(f"**All {count} pages**")
+    cols = st.columns(4)
+    stem = Path(images[0][0].split(" – ")[0]).stem
+    cols[0].download_button("TXT (all pages)", lambda: export_pages(edited, "txt"), f"{stem}.txt", "text/plain")
+    cols[1].download_button("JSON (all pages)", lambda: export_pages(edited, "json"), f"{stem}.json",
+                            "application/json")
+    cols[2].download_button("hOCR (all pages)", lambda: export_pages(edited, "hocr", stem), f"{stem}.hocr",
+                            "application/xhtml+xml")
+    cols[3].download_button("PDF (all pages)", lambda: to_searchable_pdf(list(zip((g for _, g in images), edited)), stem),
+                            f"{stem}.pdf", "application/pdf")
 
 
 def main() -> None:
@@ -270,6 +402,8 @@ def read_and_show() -> None:
         return
     if not images:
         return
+    if source == "Upload" and st.toggle("Crop or rotate before reading", key="adjust"):
+        images = adjusted(images)
     if source == "Draw":  # a clean drawing: segmented as one (no deskew or rules, letters filled)
         settings = settings.for_drawing()
     try:
@@ -277,13 +411,16 @@ def read_and_show() -> None:
     except (FileNotFoundError, ValueError) as exc:
         st.error(f"The recognition models could not be loaded: {exc}")
         return
+    read = []
     for name, grey in images:
         try:
-            page = read_cached(pipeline, grey, settings)
+            read.append(((name, grey), read_cached(pipeline, grey, settings)))
         except (ValueError, MemoryError) as exc:
             st.error(f"{name}: {exc}")
-            continue
-        show_result(name, grey, page, display)
+    if len(read) == 1:
+        show_result(*read[0][0], read[0][1], display)
+    elif read:
+        document_view([image for image, _ in read], [page for _, page in read], display)
 
 
 main()

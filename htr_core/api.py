@@ -26,6 +26,7 @@ from typing import Callable, Literal
 from fastapi import FastAPI, File, HTTPException, Query, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi_offline import FastAPIOffline
 
 from htr_core.decode import DECODERS
 from htr_core.document import export_pages
@@ -48,7 +49,8 @@ def create_app(load_pipeline: Callable[[], Pipeline] = Pipeline.from_model_dir,
                limits: ServiceLimits | None = None) -> FastAPI:
     """The service around one pipeline, made by ``load_pipeline`` on first use (tests pass their own)."""
     limits = limits or ServiceLimits.from_environment()
-    app = FastAPI(title="htr_core", summary="Handwritten text recognition: images and PDFs in, text out")
+    # /docs and /redoc from the package's own Swagger UI and ReDoc files: they work offline.
+    app = FastAPIOffline(title="htr_core", summary="Handwritten text recognition: images and PDFs in, text out")
     app.add_middleware(BodySizeLimit, max_bytes=limits.max_upload_bytes + MULTIPART_OVERHEAD)
     origins = [o.strip() for o in os.environ.get("HTR_API_CORS_ORIGINS", "").split(",") if o.strip()]
     if origins:

@@ -10,14 +10,16 @@ from htr_core.types import PageResult
 LINE_COLOUR = (37, 99, 235)  # blue
 WORD_COLOUR = (22, 163, 74)  # green
 LOW_CONFIDENCE_COLOUR = (220, 38, 38)  # red
+SELECTED_COLOUR = (249, 115, 22)  # orange
 
 
 def draw_result(grey: np.ndarray, page: PageResult, lines: bool = True, words: bool = True,
-                low_confidence: float = 0.5) -> np.ndarray:
-    """The page in colour with line boxes (red where the reading is unsure) and word boxes."""
+                low_confidence: float = 0.5, selected: int | None = None) -> np.ndarray:
+    """The page in colour with line boxes (red where the reading is unsure, orange around the
+    ``selected`` line) and word boxes."""
     rgb = cv2.cvtColor(grey, cv2.COLOR_GRAY2RGB)
     thickness = max(1, round(max(grey.shape) / 800))
-    for line in page.lines:
+    for index, line in enumerate(page.lines):
         if words:
             for word in line.words:
                 b = word.box
@@ -26,4 +28,7 @@ def draw_result(grey: np.ndarray, page: PageResult, lines: bool = True, words: b
             b = line.box
             colour = LOW_CONFIDENCE_COLOUR if line.confidence < low_confidence else LINE_COLOUR
             cv2.rectangle(rgb, (b.x0, b.y0), (b.x1 - 1, b.y1 - 1), colour, thickness + 1)
+    if selected is not None and 0 <= selected < len(page.lines):
+        b = page.lines[selected].box
+        cv2.rectangle(rgb, (b.x0, b.y0), (b.x1 - 1, b.y1 - 1), SELECTED_COLOUR, 3 * thickness + 1)
     return rgb

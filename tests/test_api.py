@@ -263,3 +263,14 @@ def test_a_real_server_under_parallel_load_turns_the_excess_away_and_stays_up():
     assert result["huge_upload"]["reply"].startswith("HTTP/1.1 413") and result["huge_upload"]["sent_mb"] < 20
     # Memory after the round stays near where it was after the first read (no per-request growth).
     assert result["memory_after"]["rss_mb"] < result["memory_before"]["rss_mb"] + 150, result
+
+
+def test_the_interactive_docs_load_nothing_from_outside(client):
+    page = client.get("/docs")
+    assert page.status_code == 200
+    scripts = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert scripts and not [url for url in scripts if url.startswith(("http:", "https:", "//"))], scripts
+    for url in scripts:
+        if url.endswith((".js", ".css")):
+            assert client.get(url).status_code == 200, url
+    assert client.get("/openapi.json").json()["paths"]["/v1/read"]

@@ -85,7 +85,19 @@ def test_multi_page_tiff_gives_one_result_per_page(app):
     frames[0].save(buffer, format="TIFF", save_all=True, append_images=frames[1:])
     app.radio(key="source").set_value("Upload").run()
     app.file_uploader[0].set_value(("pages.tif", buffer.getvalue(), "image/tiff")).run()
-    assert not errors(app) and len(app.code) == 2
+    # One page at a time, a navigator to the others, and downloads of the whole document.
+    assert not errors(app) and len(app.code) == 1
+    navigator = app.selectbox(key="document_page")
+    assert len(navigator.options) == 2
+    first = app.code[0].value
+    navigator.set_value(1).run()
+    assert not errors(app) and app.code[0].value != first
+    labels = [b.label for b in app.get("download_button")]
+    assert {"TXT (all pages)", "JSON (all pages)", "hOCR (all pages)", "PDF (all pages)"} <= set(labels), labels
+    assert {"hOCR", "PDF", "PAGE XML", "ALTO"} <= set(labels)  # and the page's own
+    # Edits on one page reach the whole document's downloads.
+    next(t for t in app.text_input if t.key.startswith("edit_")).set_value("edited second").run()
+    assert app.session_state["edited"]["pages.tif – page 2"].lines[0].corrected == "edited second"
 
 
 def test_the_operators_page_limit_reaches_the_app(app, monkeypatch):
@@ -233,3 +245,34 @@ def test_edits_flow_into_the_text_and_every_download(app):
     assert [t.value for t in app.text_input if t.key.startswith("edit_")] == ["one", "two"]
     assert [line.corrected for line in app.session_state["edited"]["two.png"].lines] == ["one", "two"]
     assert not errors(app)
+
+
+def test_a_long_page_lists_its_lines_ten_at_a_time_and_keeps_edits_across_them(app):
+    texts = [f"line number {n}" for n in range(12)]
+    page, _ = draw_page(texts)
+    app.radio(key="source").set_value("Upload").run()
+    app.file_uploader[0].set_value(("long.png", png_bytes(page), "image/png")).run()
+    assert not errors(app)
+    count = len(app.session_state["edited"]["long.png"].lines)
+    assert count > 10, count
+    lines = next(s for s in app.selectbox if s.key.startswith("lines_page_"))
+    assert len([t for t in app.text_input if t.key.startswith("edit_")]) == 10
+    lines.set_value(1).run()
+    later = [t for t in app.text_input if t.key.startswith("edit_")]
+    assert len(later) == count - 10
+    later[0].set_value("an edit on the second list page").run()
+    next(s for s in app.selectbox if s.key.startswith("lines_page_")).set_value(0).run()
+    assert app.session_state["edited"]["long.png"].lines[10].corrected == "an edit on the second list page"
+    assert "an edit on the second list page" in app.text_area[0].value
+    assert any("Click a line" in c.value and "selected" in c.value for c in app.caption)  # the legend
+
+
+def test_a_sideways_photo_is_turned_upright_before_reading(app):
+    page, _ = draw_page(["turn me upright"])
+    app.radio(key="source").set_value("Upload").run()
+    app.file_uploader[0].set_value(("upright.png", png_bytes(page), "image/png")).run()
+    upright = app.code[0].value
+    app.file_uploader[0].set_value(("sideways.png", png_bytes(np.rot90(page)), "image/png")).run()
+    app.toggle(key="adjust").set_value(True).run()
+    app.get("button_group")[0].set_value(90).run()
+    assert not errors(app) and app.code[0].value == upright

@@ -134,3 +134,46 @@ def test_two_visitors_never_see_each_others_corrections(server, browser):
     finally:
         first.close()
         second.close()
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_canvas_fits_its_column_with_its_toolbar_in_view(server, browser, tmp_path, width):
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    try:
+        page.goto(server, wait_until="networkidle")
+        canvas = page.locator("canvas.upper-canvas").first
+        canvas.wait_for(state="visible", timeout=60_000)
+        time.sleep(2)  # the canvas is drawn again at its column's width once that is measured
+        canvas = page.locator("canvas.upper-canvas").first
+        box = canvas.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width, box  # all of it in view, toolbar under it
+        room = page.locator("iframe[title*='js_eval']").first.bounding_box()  # the column's width
+        assert box["width"] >= min(800, room["width"] - 40), (box, room)  # and it fills that column
+        page.screenshot(path=str(tmp_path / f"canvas_{width}.png"), full_page=True)
+    finally:
+        page.close()
+
+
+def test_click_a_line_to_edit_it_and_the_download_carries_the_edit(server, browser, tmp_path):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    try:
+        page.goto(server, wait_until="networkidle")
+        page.get_by_text("Upload", exact=True).click()
+        page.locator("input[type='file']").set_input_files(str(ROOT / "sample_images" / "page_washington_300.jpg"))
+        page.get_by_text("PAGE XML").wait_for(timeout=120_000)
+        picture = page.frame_locator("iframe[title*='image_coordinates']").locator("img").first
+        picture.wait_for(timeout=60_000)
+        box = picture.bounding_box()
+        picture.click(position={"x": box["width"] * 0.5, "y": box["height"] * 0.3})
+        page.get_by_text("Selected line").wait_for(timeout=60_000)
+        edit = page.get_by_label("Correct text").first
+        edit.fill("a line edited in the browser")
+        edit.press("Enter")
+        time.sleep(2)
+        with page.expect_download() as download:
+            page.get_by_role("button", name="TXT", exact=True).click()
+        text = open(download.value.path(), encoding="utf-8").read()
+        assert "a line edited in the browser" in text
+        page.screenshot(path=str(tmp_path / "selected.png"), full_page=True)
+    finally:
+        page.close()
