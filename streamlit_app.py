@@ -34,7 +34,12 @@ SAMPLES_DIR = ROOT / "sample_images"
 # Corrections stay in the visitor's session; an operator who wants them on the server too sets
 # HTR_DATASET_DIR (or dataset_dir in .streamlit/secrets.toml).
 DATASET_ENV = "HTR_DATASET_DIR"
-SAMPLE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".bmp")
+# Only images whose licence lets them ship (sample_images/README.md); a drawing is read as one.
+GALLERY = (("drawing_hello.png", "A drawing", "as the canvas draws it: Hershey letters, public domain"),
+           ("page_washington_300.jpg", "A letter-book page", "George Washington, 1755: public domain"),
+           ("page_copiste_fr.jpg", "A page in French", "Copiste d'un jour, BAnQ: CC-BY 4.0 (choose French)"),
+           ("line_returns.png", "One line", "George Washington, 1755: public domain"),
+           ("word_particularly.png", "One word", "George Washington, 1755: public domain"))
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "tif", "tiff", "bmp", "webp", "pdf"]
 # None: each model's own decoder, tuned on held-out training writers (what the README measures).
 DECODER_LABELS = {None: "Each model's tuned default", "bestpath": "Best path (fastest)",
@@ -204,11 +209,15 @@ def adjusted(images: list[tuple[str, np.ndarray]]) -> list[tuple[str, np.ndarray
 
 
 def sample_image() -> list[tuple[str, np.ndarray]]:
-    samples = sorted(p for p in SAMPLES_DIR.iterdir() if p.suffix.lower() in SAMPLE_SUFFIXES)
-    choice = st.selectbox("Sample", samples, format_func=lambda p: p.stem.replace("_", " "), key="sample")
-    if choice is None:
-        return []
-    return [(choice.name, read_image(choice))]
+    """A gallery of samples from different sources, each named with its source and licence."""
+    chosen = st.session_state.setdefault("sample_choice", GALLERY[1][0])
+    for column, (filename, title, source) in zip(st.columns(len(GALLERY)), GALLERY):
+        column.image(str(SAMPLES_DIR / filename), width="stretch")
+        column.caption(f"**{title}**  \n{source}")
+        if column.button("Read this", key=f"sample_{Path(filename).stem}", disabled=filename == chosen,
+                         width="stretch"):
+            st.session_state["sample_choice"] = chosen = filename
+    return [(chosen, read_image(SAMPLES_DIR / chosen))]
 
 
 def read_cached(pipeline: Pipeline, grey: np.ndarray, settings: PipelineSettings) -> PageResult:
@@ -404,8 +413,8 @@ def read_and_show() -> None:
         return
     if source == "Upload" and st.toggle("Crop or rotate before reading", key="adjust"):
         images = adjusted(images)
-    if source == "Draw":  # a clean drawing: segmented as one (no deskew or rules, letters filled)
-        settings = settings.for_drawing()
+    if source == "Draw" or (source == "Sample" and images[0][0].startswith("drawing_")):
+        settings = settings.for_drawing()  # a clean drawing: segmented as one (no deskew or rules, letters filled)
     try:
         pipeline = load_pipeline()
     except (FileNotFoundError, ValueError) as exc:

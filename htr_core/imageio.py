@@ -100,10 +100,23 @@ def _in_chunks(convert, *arrays: np.ndarray) -> np.ndarray:
     return out
 
 
-def _to_grey(frame: Image.Image) -> np.ndarray:
+def _shrink_decoded(frame: Image.Image, max_side: int | None) -> Image.Image:
+    """A decoded frame at least twice the size it will be read at, reduced by a whole factor
+    first (Pillow's box average), so no full-size grey or float copy of it is ever made."""
+    factor = max(frame.size) // max_side if max_side else 0
+    if factor < 2:
+        return frame
+    try:
+        return frame.reduce(factor)
+    except ValueError:  # a mode Pillow cannot reduce: converted at full size instead
+        return frame
+
+
+def _to_grey(frame: Image.Image, max_side: int | None = None) -> np.ndarray:
     """One decoded frame as grey uint8; 16-bit and float frames scaled to their brightest value."""
     if frame.getexif().get(ORIENTATION_TAG, 1) != 1:  # a copy only for photos that need turning
         frame = ImageOps.exif_transpose(frame)
+    frame = _shrink_decoded(frame, max_side)
     if frame.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):
         array = np.asarray(frame)
         top = float(np.nanmax(array)) if array.size else 0.0
@@ -135,7 +148,7 @@ def grey_from(image: Image.Image | np.ndarray, max_side: int | None = MAX_SIDE,
             array = array.astype(np.float32)  # float64 and other depths as Pillow's float frames
         image = Image.fromarray(np.ascontiguousarray(array))
     _check_pixels(*image.size, "the image", limits or ReadLimits.from_environment())
-    return limit_size(_to_grey(image), max_side)
+    return limit_size(_to_grey(image, max_side), max_side)
 
 
 def limit_size(grey: np.ndarray, max_side: int | None) -> np.ndarray:
@@ -176,6 +189,26 @@ class _Budget:
         return grey
 
 
+REDUCED_DECODE_FORMATS = ("PNG", "BMP", "WEBP")  # 8-bit formats OpenCV decodes straight to grey
+
+
+def _decode_reduced(source: ImageSource, image: Image.Image, max_side: int | None) -> np.ndarray | None:
+    """A large 8-bit opaque PNG, BMP or WebP decoded by OpenCV straight to grey at 1/2, 1/4 or 1/8
+    of its size, never holding it in colour at full size (Pillow would: 4 bytes a pixel); None
+    when the image is not such a one or OpenCV cannot decode it."""
+    factor = max(image.size) // max_side if max_side else 0
+    if (factor < 2 or image.format not in REDUCED_DECODE_FORMATS or image.mode not in ("RGB", "L", "P")
+            or "transparency" in image.info or "exif" in image.info):  # (PNG's getexif would decode it all)
+        return None
+    import cv2
+
+    flag = {2: cv2.IMREAD_REDUCED_GRAYSCALE_2, 4: cv2.IMREAD_REDUCED_GRAYSCALE_4,
+            8: cv2.IMREAD_REDUCED_GRAYSCALE_8}[min(8, 1 << (factor.bit_length() - 1))]
+    data = bytes(source) if isinstance(source, (bytes, bytearray)) else Path(source).read_bytes()
+    grey = cv2.imdecode(np.frombuffer(data, np.uint8), flag)
+    return grey if grey is not None and grey.ndim == 2 else None
+
+
 def read_pages(source: ImageSource, max_side: int | None = MAX_SIDE, pages: Sequence[int] | None = None,
                limits: ReadLimits | None = None) -> list[np.ndarray]:
     """Frames of an image file (multi-page TIFF, animated formats) as grey uint8 arrays: all of
@@ -186,6 +219,9 @@ def read_pages(source: ImageSource, max_side: int | None = MAX_SIDE, pages: Sequ
     out: list[np.ndarray] = []
     with image:
         count = frame_count(image)
+        if count == 1 and (grey := _decode_reduced(source, image, max_side)) is not None:
+            _chosen(count, pages, "image file", limits)
+            return [budget.take(limit_size(grey, max_side), 1)]
         for index in _chosen(count, pages, "image file", limits):
             what = f"frame {index + 1} of {count}" if count > 1 else "the image"
             try:
@@ -193,7 +229,7 @@ def read_pages(source: ImageSource, max_side: int | None = MAX_SIDE, pages: Sequ
                 _check_pixels(*image.size, what, limits)
                 _reduce_while_decoding(image, max_side)
                 image.load()
-                grey = _to_grey(image)
+                grey = _to_grey(image, max_side)
             except ImageReadError:
                 raise
             except DECODE_ERRORS as exc:

@@ -180,3 +180,15 @@ def test_a_malformed_limit_in_the_environment_is_a_clear_error(monkeypatch):
     monkeypatch.setenv("HTR_MAX_PAGES", "lots")
     with pytest.raises(ValueError, match="HTR_MAX_PAGES='lots' is not a number"):
         ReadLimits.from_environment()
+
+
+def test_a_large_opaque_png_is_decoded_reduced_and_reads_as_pillow_reads_it(monkeypatch):
+    rng = np.random.default_rng(0)
+    rgb = np.repeat(np.repeat(rng.integers(0, 255, (60, 60, 3), dtype=np.uint8), 40, axis=0), 40, axis=1)
+    data = encode(Image.fromarray(rgb))  # 2400 x 2400, read at 600: decoded at a quarter, in grey
+    fast = read_image(data, max_side=600)
+    slow = imageio.limit_size(np.asarray(Image.open(io.BytesIO(data)).convert("L")), 600)
+    assert fast.shape == slow.shape == (600, 600)
+    assert np.abs(fast.astype(int) - slow).mean() < 2
+    monkeypatch.setattr(imageio, "REDUCED_DECODE_FORMATS", ())  # the same image through Pillow alone
+    assert np.abs(read_image(data, max_side=600).astype(int) - fast).mean() < 2
