@@ -91,7 +91,7 @@ def _reduce_while_decoding(frame: Image.Image, max_side: int | None) -> None:
     frame.draft("L", (max(1, int(frame.size[0] * scale)), max(1, int(frame.size[1] * scale))))
 
 
-def _in_chunks(convert, *arrays: np.ndarray) -> np.ndarray:
+def convert_in_chunks(convert, *arrays: np.ndarray) -> np.ndarray:
     """``convert`` (float32 blocks of ``arrays``' rows -> values 0..255) over row chunks, into uint8."""
     out = np.empty(arrays[0].shape[:2], dtype=np.uint8)
     for start in range(0, arrays[0].shape[0], ROWS_PER_CHUNK):
@@ -124,13 +124,13 @@ def _to_grey(frame: Image.Image, max_side: int | None = None) -> np.ndarray:
             top = 0.0
         limit = 1.0 if frame.mode == "F" else 255.0
         scale = 255.0 / top if top > limit else (255.0 if frame.mode == "F" else 1.0)
-        return _in_chunks(lambda block: np.nan_to_num(block) * scale, array)
+        return convert_in_chunks(lambda block: np.nan_to_num(block) * scale, array)
     if frame.mode in ("RGBA", "LA", "PA", "RGBa", "La") or (frame.mode == "P" and "transparency" in frame.info):
         # Onto white: grey = 255 - alpha * (255 - luminance) / 255, from one channel at a time.
         if frame.mode not in ("RGBA", "LA"):
             frame = frame.convert("RGBA")
         luminance, alpha = np.asarray(frame.convert("L")), np.asarray(frame.getchannel("A"))
-        return _in_chunks(lambda grey, opacity: 255.0 - opacity * (255.0 - grey) / 255.0, luminance, alpha)
+        return convert_in_chunks(lambda grey, opacity: 255.0 - opacity * (255.0 - grey) / 255.0, luminance, alpha)
     return np.asarray(frame.convert("L"), dtype=np.uint8)
 
 

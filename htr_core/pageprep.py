@@ -10,6 +10,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from htr_core.imageio import convert_in_chunks
+
 
 def normalize_illumination(grey: np.ndarray) -> np.ndarray:
     """Divide by an estimate of the paper (a max filter that erases ink), so shadows go flat."""
@@ -19,9 +21,9 @@ def normalize_illumination(grey: np.ndarray) -> np.ndarray:
     kernel = max(3, int(round(min(small.shape) / 25)) | 1)
     paper = cv2.dilate(small, cv2.getStructuringElement(cv2.MORPH_RECT, (kernel, kernel)))
     paper = cv2.GaussianBlur(paper, (0, 0), kernel / 2)
-    paper = cv2.resize(paper, (w, h), interpolation=cv2.INTER_LINEAR).astype(np.float32)
-    flat = grey.astype(np.float32) / np.maximum(paper, 1.0) * 255.0
-    return np.clip(flat, 0, 255).astype(np.uint8)
+    paper = cv2.resize(paper, (w, h), interpolation=cv2.INTER_LINEAR)
+    # In row chunks: a large page never has full-size float copies.
+    return convert_in_chunks(lambda ink, light: ink / np.maximum(light, 1.0) * 255.0, grey, paper)
 
 
 @dataclass(frozen=True)

@@ -194,9 +194,9 @@ def separating_seams(ink: np.ndarray, peaks: list[int]) -> np.ndarray:
     # Paths are found on columns pooled SEAM_POOL at a time (a path moves a row per pooled
     # column): a page takes tens of milliseconds instead of hundreds.
     pooled_width = -(-width // SEAM_POOL)
-    padded_ink = np.zeros((height, pooled_width * SEAM_POOL), dtype=np.float64)
+    padded_ink = np.zeros((height, pooled_width * SEAM_POOL), dtype=np.uint8)  # a byte a pixel, not eight
     padded_ink[:, :width] = ink
-    pooled = padded_ink.reshape(height, pooled_width, SEAM_POOL).sum(axis=2)
+    pooled = padded_ink.reshape(height, pooled_width, SEAM_POOL).sum(axis=2, dtype=np.float64)
     span = max(b - a for a, b in zip(peaks, peaks[1:])) + 1
     row_ink = pooled.sum(axis=1)
     # Cost of each cell: crossing ink dominates; the row's share of ink steers the path to the
@@ -317,7 +317,10 @@ def segment_page(grey: np.ndarray, settings: SegmentationSettings | None = None)
                                 settings.min_line_prominence)
         seams = separating_seams(block_ink, peaks)
         ys, xs = np.nonzero(block_ink)
-        line_of[ys + top, xs] = line_count + 1 + (seams[:, xs] < ys).sum(axis=0)
+        below = np.zeros(len(ys), dtype=np.int32)  # seams above each pixel, a seam at a time:
+        for seam in seams:  # a (seams x pixels) table would take gigabytes on a large page
+            below += seam[xs] < ys
+        line_of[ys + top, xs] = line_count + 1 + below
         half_core = max(1, int(CORE_HALF_HEIGHT * block_scale))
         for number, peak in enumerate(peaks, start=line_count + 1):
             core_of_row[max(0, top + peak - half_core):top + peak + half_core + 1] = number
