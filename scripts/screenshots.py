@@ -36,7 +36,7 @@ def main() -> None:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
                                                  args=["--no-sandbox", "--disable-gpu"])
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page = browser.new_page(viewport={"width": 1280, "height": 1100})
             page.goto(url, wait_until="networkidle")
             page.get_by_text("Sample", exact=True).click()
             page.get_by_text("PAGE XML").wait_for(timeout=120_000)
@@ -50,6 +50,9 @@ def main() -> None:
             phone.goto(url, wait_until="networkidle")
             phone.locator("canvas.upper-canvas").first.wait_for(state="visible", timeout=60_000)
             time.sleep(3)
+            phone.locator("canvas.upper-canvas").first.evaluate(  # the canvas and its toolbar in view
+                "canvas => canvas.scrollIntoView({block: 'center'})")
+            time.sleep(1)
             phone.screenshot(path=str(ROOT / "docs" / "app_phone.png"))
             browser.close()
     finally:
