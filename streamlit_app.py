@@ -22,7 +22,7 @@ from htr_core.export import to_alto, to_hocr, to_json, to_page_xml, to_text
 from htr_core.imageio import ImageReadError, limit_size, read_document, read_image
 from htr_core.languages import LANGUAGE_NAMES, LANGUAGES
 from htr_core.pipeline import Pipeline, PipelineSettings
-from htr_core.reading_view import corrected_markdown, line_at, raw_markdown
+from htr_core.reading_view import corrected_markdown, escape_markdown, line_at, raw_markdown
 from htr_core.searchable_pdf import to_searchable_pdf
 from htr_core.segment import SegmentationSettings
 from htr_core.types import PageResult
@@ -280,7 +280,7 @@ def clicked_line(name: str, grey: np.ndarray, page: PageResult, display: dict, v
             if hit is not None:
                 st.session_state[f"lines_page_{name}_{version}"] = hit // LINES_PER_PAGE
             st.rerun()  # drawn again with the line highlighted
-    st.caption(f"{name}: {len(page.lines)} line(s), read as {page.level}. "
+    st.caption(f"{escape_markdown(name)}: {len(page.lines)} line(s), read as {page.level}. "
                f":blue[■] line   :green[■] word   :red[■] line read below {display['low']:.2f}   "
                ":orange[■] selected. Click a line to edit it.")
     return selected

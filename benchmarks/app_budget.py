@@ -21,7 +21,9 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import cv2
 import numpy as np
@@ -77,27 +79,36 @@ def _memory_mb(pid: int, field: str) -> float:
     return int(next(line for line in status.splitlines() if line.startswith(field)).split()[1]) / 1024
 
 
-def app_memory_mb() -> tuple[float, float]:
-    """The server's resident memory after reading the sample page, and its peak after a 100-MP page."""
-    from playwright.sync_api import sync_playwright
-
-    big = huge_page(Path("/tmp/htr_bench_100mp.png"))
+@contextmanager
+def running_app(env: dict | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
+    """``streamlit run streamlit_app.py`` on a free port until the block ends: (its URL, its process)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     server = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py"), "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        env={**os.environ, "HTR_DATASET_DIR": "/tmp/htr_bench_dataset"})
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, **(env or {})})
+    url = f"http://127.0.0.1:{port}"
     try:
-        url = f"http://127.0.0.1:{port}"
         for _ in range(120):
             try:
                 urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
                 break
             except OSError:
                 time.sleep(0.5)
+        yield url, server
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def app_memory_mb() -> tuple[float, float]:
+    """The server's resident memory after reading the sample page, and its peak after a 100-MP page."""
+    from playwright.sync_api import sync_playwright
+
+    big = huge_page(Path("/tmp/htr_bench_100mp.png"))
+    with running_app({"HTR_DATASET_DIR": "/tmp/htr_bench_dataset"}) as (url, server):
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(
                 executable_path="/usr/bin/chromium", headless=True,
@@ -118,9 +129,6 @@ def app_memory_mb() -> tuple[float, float]:
             peak = _memory_mb(server.pid, "VmHWM")
             browser.close()
         return after_page, peak
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 def main() -> None:

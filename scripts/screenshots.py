@@ -6,58 +6,41 @@ the canvas on a 390-px phone. Needs Debian's chromium.
 
 from __future__ import annotations
 
-import socket
-import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from app_budget import running_app  # noqa: E402
 
 
 def main() -> None:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py"),
-                               "--server.port", str(port), "--server.headless", "true"],
-                              cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(120):
-            try:
-                urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
-                break
-            except OSError:
-                time.sleep(0.5)
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
-                                                 args=["--no-sandbox", "--disable-gpu"])
-            page = browser.new_page(viewport={"width": 1280, "height": 1100})
-            page.goto(url, wait_until="networkidle")
-            page.get_by_text("Sample", exact=True).click()
-            page.get_by_text("PAGE XML").wait_for(timeout=120_000)
-            picture = page.frame_locator("iframe[title*='image_coordinates']").locator("img").first
-            box = picture.bounding_box()
-            picture.click(position={"x": box["width"] * 0.5, "y": box["height"] * 0.22})
-            page.get_by_text("Selected line").wait_for(timeout=60_000)
-            time.sleep(2)
-            page.screenshot(path=str(ROOT / "docs" / "app.png"))
-            phone = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2)
-            phone.goto(url, wait_until="networkidle")
-            phone.locator("canvas.upper-canvas").first.wait_for(state="visible", timeout=60_000)
-            time.sleep(3)
-            phone.locator("canvas.upper-canvas").first.evaluate(  # the canvas and its toolbar in view
-                "canvas => canvas.scrollIntoView({block: 'center'})")
-            time.sleep(1)
-            phone.screenshot(path=str(ROOT / "docs" / "app_phone.png"))
-            browser.close()
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    with running_app() as (url, _), sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
+                                             args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page(viewport={"width": 1280, "height": 1100})
+        page.goto(url, wait_until="networkidle")
+        page.get_by_text("Sample", exact=True).click()
+        page.get_by_text("PAGE XML").wait_for(timeout=120_000)
+        picture = page.frame_locator("iframe[title*='image_coordinates']").locator("img").first
+        box = picture.bounding_box()
+        picture.click(position={"x": box["width"] * 0.5, "y": box["height"] * 0.22})
+        page.get_by_text("Selected line").wait_for(timeout=60_000)
+        time.sleep(2)
+        page.screenshot(path=str(ROOT / "docs" / "app.png"))
+        phone = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2)
+        phone.goto(url, wait_until="networkidle")
+        phone.locator("canvas.upper-canvas").first.wait_for(state="visible", timeout=60_000)
+        time.sleep(3)
+        phone.locator("canvas.upper-canvas").first.evaluate(  # the canvas and its toolbar in view
+            "canvas => canvas.scrollIntoView({block: 'center'})")
+        time.sleep(1)
+        phone.screenshot(path=str(ROOT / "docs" / "app_phone.png"))
+        browser.close()
 
 
 if __name__ == "__main__":
