@@ -225,7 +225,7 @@ def read_cached(pipeline: Pipeline, grey: np.ndarray, settings: PipelineSettings
     key = hashlib.sha1(grey.tobytes() + repr((grey.shape, settings)).encode()).hexdigest()
     cache: dict = st.session_state.setdefault("results", {})
     if key not in cache:
-        bar = st.progress(0.0, text="Reading…")
+        bar = st.progress(0.0, text="Finding the lines and words…")
         page = pipeline.with_settings(settings).read(
             grey, progress=lambda done, total: bar.progress(done / total, text=f"Reading line {done} of {total}…"))
         bar.empty()

@@ -151,6 +151,8 @@ class Pipeline:
         recognizer = self.word_recognizer if use_words else self._recognizer_for("line")
         lines: list[LineResult] = []
         total = len(segmentation.lines)
+        if progress is not None and total:
+            progress(0, total)  # the lines are found: reading starts
         batch = 8
         for start in range(0, total, batch):
             indices = range(start, min(start + batch, total))
