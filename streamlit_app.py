@@ -16,11 +16,11 @@ import streamlit as st
 
 from htr_core.data.canvas import CANVAS_HEIGHT, CANVAS_WIDTH, DEFAULT_PEN
 from htr_core.dataset_store import SessionPairs, save_pair
-from htr_core.decode import DECODERS
 from htr_core.document import export_pages
 from htr_core.export import to_alto, to_hocr, to_json, to_page_xml, to_text
 from htr_core.imageio import ImageReadError, limit_size, read_document, read_image
-from htr_core.languages import LANGUAGE_NAMES, LANGUAGES
+from htr_core.choices import DECODERS, LANGUAGES, LEVELS, READERS
+from htr_core.languages import LANGUAGE_NAMES
 from htr_core.pipeline import Pipeline, PipelineSettings
 from htr_core.reading_view import corrected_markdown, escape_markdown, line_at, raw_markdown
 from htr_core.searchable_pdf import to_searchable_pdf
@@ -61,14 +61,14 @@ def load_pipeline() -> Pipeline:
 
 def sidebar() -> tuple[PipelineSettings, dict]:
     st.sidebar.header("Settings")
-    reader = st.sidebar.radio("Read pages", ["line", "word"], horizontal=True,
+    reader = st.sidebar.radio("Read pages", READERS, horizontal=True,
                               format_func=lambda r: {"line": "line by line", "word": "word by word"}[r],
                               help="The line model on whole lines, each word it reads checked by the word "
                                    "model and by the words around it; or the word model alone on each "
                                    "segmented word.",
                               key="reader")
     decoder = st.sidebar.selectbox("Decoder", [None, *DECODERS], format_func=DECODER_LABELS.get, key="decoder")
-    level = st.sidebar.selectbox("The image is", ["auto", "word", "line", "page"],
+    level = st.sidebar.selectbox("The image is", LEVELS,
                                  format_func=lambda v: {"auto": "decide for me", "word": "one word",
                                                         "line": "one line", "page": "a page"}[v],
                                  key="level")

@@ -28,7 +28,7 @@ from htr_core.data.iam_ondb import PLAIN_STYLE, OnlineLineDataset, load_online_l
 from htr_core.data.lines import SimulatedLineDataset  # noqa: E402
 from htr_core.data.pairs import load_label_table  # noqa: E402
 from htr_core.data.washington import washington_line_crops, washington_word_crops  # noqa: E402
-from htr_core.decode import DECODERS  # noqa: E402
+from htr_core.choices import DECODERS  # noqa: E402
 from htr_core.evaluate import LabelledSet, evaluate_decoders  # noqa: E402
 from htr_core.runtime import Recognizer  # noqa: E402
 from htr_core.spell import SpellCorrector  # noqa: E402

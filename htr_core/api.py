@@ -28,12 +28,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 from fastapi_offline import FastAPIOffline
 
-from htr_core.decode import DECODERS
 from htr_core.document import export_pages
 from htr_core.export import FORMATS, ONE_PAGE_FORMATS
 from htr_core.imageio import ImageReadError, count_pages, read_document
-from htr_core.languages import Language
-from htr_core.pipeline import LEVELS, Pipeline, PipelineSettings
+from htr_core.choices import DecoderName, Language, Level, Reader
+from htr_core.pipeline import Pipeline, PipelineSettings
 from htr_core.service_limits import (Admission, BodySizeLimit, Busy, Deadline, ServiceLimits, TimedOut,
                                      safe_filename)
 
@@ -92,9 +91,9 @@ def create_app(load_pipeline: Callable[[], Pipeline] = Pipeline.from_model_dir,
     @app.post("/v1/read")
     def read(
         file: UploadFile = File(..., description="PNG, JPEG, TIFF (multi-page too), BMP, WebP or PDF"),
-        level: Literal[LEVELS] = Query("auto", description="auto: decide by the image"),
-        reader: Literal["line", "word"] = Query("line", description="read each line, or each word"),
-        decoder: Literal[DECODERS] | None = Query(None, description="default: each model's own"),
+        level: Level = Query("auto", description="auto: decide by the image"),
+        reader: Reader = Query("line", description="read each line, or each word"),
+        decoder: DecoderName | None = Query(None, description="default: each model's own"),
         spell: bool = Query(True, description="add a spell-corrected text beside the raw reading"),
         language_model: bool = Query(True, description="weigh doubtful words by their neighbours with an "
                                      "English word-pair model (off: other languages, old spellings, codes)"),

@@ -174,9 +174,7 @@ def run(inputs: Sequence[Path], outdir: Path | None, formats: Sequence[str], job
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from htr_core.decode import DECODERS
-    from htr_core.languages import LANGUAGES
-    from htr_core.pipeline import LEVELS
+    from htr_core.choices import DECODERS, LANGUAGES, LEVELS
 
     parser = argparse.ArgumentParser(prog="htr read", description="Read images, PDFs and folders of them.")
     parser.add_argument("inputs", nargs="+", type=Path, help="files, folders (searched recursively) or documents")

@@ -16,8 +16,7 @@ from typing import Sequence
 
 from htr_core import __version__
 from htr_core.charset import CHARSETS
-from htr_core.decode import DECODERS
-from htr_core.languages import LANGUAGES
+from htr_core.choices import DECODERS, LANGUAGES, LEVELS
 from htr_core.model_config import LR_SCHEDULES
 
 log = logging.getLogger("htr_core")
@@ -42,7 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     infer = parser.add_argument_group("infer")
     infer.add_argument("--img_file", type=Path, nargs="+", help="image(s) to read")
     infer.add_argument("--json", action="store_true", help="one JSON object per image (the page result)")
-    infer.add_argument("--level", choices=("auto", "word", "line", "page"), default="auto",
+    infer.add_argument("--level", choices=LEVELS, default="auto",
                        help="read the image as one word, one line, or a page to segment (default: decide)")
     infer.add_argument("--word_reader", action="store_true",
                        help="on pages, read each segmented word with the word model instead of lines")

@@ -17,6 +17,7 @@ from typing import Sequence
 import numpy as np
 
 from htr_core.charset import Charset
+from htr_core.choices import DECODERS
 from htr_core.spacing import joins, tidy_spacing
 from htr_core.types import CharSpan, Decoded
 
@@ -328,8 +329,6 @@ def beam_search_candidates(log_probs: np.ndarray, charset: Charset, beam_width: 
     complete = [prefix for prefix, _ in ranked if finished(prefix)]
     return complete[:count] if complete else [ranked[0][0]]
 
-
-DECODERS = ("bestpath", "beamsearch", "wordbeamsearch")
 
 
 def lexicon_or_free(logits: np.ndarray, charset: Charset, beam_width: int, lexicon: Lexicon,

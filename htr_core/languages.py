@@ -8,10 +8,8 @@ French list is downloaded at first use, which a server with no network cannot do
 from __future__ import annotations
 
 import functools
-from typing import Literal, get_args
 
-Language = Literal["en", "fr"]
-LANGUAGES: tuple[str, ...] = get_args(Language)
+from htr_core.choices import LANGUAGES
 LANGUAGE_NAMES = {"en": "English", "fr": "French"}
 WORDFREQ_SCALE = 1e9  # wordfreq gives frequencies per word; counts keep integer tables
 

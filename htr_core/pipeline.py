@@ -13,9 +13,10 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from htr_core.choices import LEVELS, READERS, DecoderName, Language, Level, Reader
 from htr_core.decode import geometric_mean, word_runs
 from htr_core.language_model import BigramModel
-from htr_core.languages import Language, check_language
+from htr_core.languages import check_language
 from htr_core.preprocess import CropGeometry
 from htr_core.runtime import Reading, Recognizer, default_model_dir
 from htr_core.segment import Segmentation, SegmentationSettings, segment_page
@@ -26,15 +27,14 @@ from htr_core.word_check import check_lines
 
 log = logging.getLogger(__name__)
 
-LEVELS = ("auto", "word", "line", "page")
 Progress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True)
 class PipelineSettings:
-    level: str = "auto"  # auto: decide from the segmentation (one word, one line, or a page)
-    reader: str = "line"  # read lines with the line model, or each word with the word model
-    decoder: str | None = None  # None: each model's default
+    level: Level = "auto"  # auto: decide from the segmentation (one word, one line, or a page)
+    reader: Reader = "line"  # read lines with the line model, or each word with the word model
+    decoder: DecoderName | None = None  # None: each model's default
     spell: bool = True
     # How much the word model's reading of each word counts when it disagrees with the line
     # model's (``word_check``; 0: the line model alone). Applies with the models' default
@@ -71,6 +71,8 @@ class Pipeline:
             raise ValueError("a pipeline needs a line or a word recognizer")
         if settings.level not in LEVELS:
             raise ValueError(f"unknown level {settings.level!r}; choose one of {', '.join(LEVELS)}")
+        if settings.reader not in READERS:
+            raise ValueError(f"unknown reader {settings.reader!r}; choose one of {', '.join(READERS)}")
         check_language(settings.language)
         self.line_recognizer = line_recognizer and line_recognizer.with_language(settings.language)
         self.word_recognizer = word_recognizer and word_recognizer.with_language(settings.language)

@@ -17,7 +17,8 @@ from typing import Callable, Sequence
 import numpy as np
 
 from htr_core.charset import Charset
-from htr_core.decode import DECODERS, Lexicon, decode
+from htr_core.choices import DECODERS
+from htr_core.decode import Lexicon, decode
 from htr_core.languages import check_language
 from htr_core.model_config import CHARSET_FILE, KERAS_FILE, ONNX_FILE, ModelConfig
 from htr_core.preprocess import CropGeometry, place_in_box, trim_to_ink

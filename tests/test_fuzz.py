@@ -4,13 +4,13 @@ never raise anything but the errors users are meant to see (benchmarks/fuzz.py r
 import io
 
 import numpy as np
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
 from htr_core.charset import Charset
-from htr_core.decode import DECODERS, Lexicon, decode
+from htr_core.choices import DECODERS
+from htr_core.decode import Lexicon, decode
 from htr_core.imageio import ImageReadError, read_document
 from htr_core.segment import segment_page
 

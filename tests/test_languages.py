@@ -3,7 +3,8 @@
 import pytest
 
 from htr_core.decode import Lexicon
-from htr_core.languages import LANGUAGES, check_language, word_counts
+from htr_core.choices import LANGUAGES
+from htr_core.languages import check_language, word_counts
 from htr_core.pipeline import Pipeline, PipelineSettings
 from htr_core.spell import SpellCorrector
 

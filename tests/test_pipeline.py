@@ -106,6 +106,8 @@ def test_result_round_trips_through_dict(fake_recognizer):
 def test_settings_are_checked(fake_recognizer):
     with pytest.raises(ValueError, match="level"):
         Pipeline(fake_recognizer([]), settings=PipelineSettings(level="paragraph"))
+    with pytest.raises(ValueError, match="unknown reader 'letter'"):
+        Pipeline(fake_recognizer([]), settings=PipelineSettings(reader="letter"))
     with pytest.raises(ValueError):
         Pipeline(None, None)
 
