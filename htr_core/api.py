@@ -102,6 +102,7 @@ def create_app(load_pipeline: Callable[[], Pipeline] = Pipeline.from_model_dir,
         format: Literal[FORMATS] = Query("json", description="page = PAGE XML"),
         page: int | None = Query(None, ge=1, description="read only this page (1-based) of a document"),
         drop_flagged: bool = Query(False, description="leave out lines read at very low confidence"),
+        drawing: bool = Query(False, description="the image is a drawing (white, one pen, as a canvas saves it)"),
     ):
         name = safe_filename(file.filename)
         declared = (file.content_type or "").lower()
@@ -113,6 +114,8 @@ def create_app(load_pipeline: Callable[[], Pipeline] = Pipeline.from_model_dir,
         settings = PipelineSettings(level=level, reader=reader, decoder=decoder, spell=spell, language=language,
                                     drop_flagged=drop_flagged,
                                     language_model=PipelineSettings.language_model if language_model else 0.0)
+        if drawing:
+            settings = settings.for_drawing()
         try:
             with admission.slot():
                 return _read(data, name, settings, format, page)

@@ -191,6 +191,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--decoder", choices=DECODERS)
     parser.add_argument("--no_spell", action="store_true")
     parser.add_argument("--drop_flagged", action="store_true", help="leave out lines read at very low confidence")
+    parser.add_argument("--drawing", action="store_true",
+                        help="the inputs are drawings (white, one pen, as the app's canvas saves them)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
 
@@ -208,6 +210,10 @@ def main(argv: Sequence[str]) -> int:
         parser.error("--jobs must be at least 1")
     settings = {"level": args.level, "language": args.language, "decoder": args.decoder, "spell": not args.no_spell,
                 "drop_flagged": args.drop_flagged}
+    if args.drawing:
+        from htr_core.segment import SegmentationSettings
+
+        settings["segmentation"] = SegmentationSettings.for_drawing()
     if args.engine == "ray" and args.output is None:
         parser.error("--engine ray needs -o OUTDIR")
     outcomes = run(args.inputs, args.output, formats, args.jobs, args.overwrite, settings, progress=not args.quiet,

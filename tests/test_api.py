@@ -274,3 +274,9 @@ def test_the_interactive_docs_load_nothing_from_outside(client):
         if url.endswith((".js", ".css")):
             assert client.get(url).status_code == 200, url
     assert client.get("/openapi.json").json()["paths"]["/v1/read"]
+
+
+def test_a_drawing_is_segmented_as_one_when_said_to_be(client):
+    drawing = (ROOT / "sample_images" / "drawing_hello.png").read_bytes()
+    reply = client.post("/v1/read?drawing=true", files={"file": ("drawing.png", drawing, "image/png")})
+    assert reply.status_code == 200 and reply.json()["pages"][0]["corrected_text"] == "hello world\nread my hand"

@@ -282,3 +282,10 @@ def test_the_ray_engine_reads_a_folder_as_the_local_one_does(tmp_path):
     assert "broken.png: not an image format" in result.stderr and "2 read (3 pages), 0 skipped, 1 failed" in result.stderr
     for name in ("word.txt", "two.txt", "two.json"):
         assert (tmp_path / "ray" / name).read_text() == (tmp_path / "local" / name).read_text()
+
+
+def test_a_saved_drawing_reads_right_when_said_to_be_one(capsys):
+    from htr_core.cli import main
+
+    assert main(["read", str(ROOT / "sample_images" / "drawing_hello.png"), "--drawing", "--quiet"]) == 0
+    assert capsys.readouterr().out.strip() == "hello world\nread my hand"
