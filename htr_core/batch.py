@@ -139,10 +139,12 @@ def _read_locally(todo: list[Job], outdir: Path | None, formats: Sequence[str], 
 
 
 def run(inputs: Sequence[Path], outdir: Path | None, formats: Sequence[str], jobs: int = 1,
-        overwrite: bool = False, settings: dict | None = None, out=sys.stdout, progress: bool = True,
+        overwrite: bool = False, settings: dict | None = None, out=None, progress: bool = True,
         engine: str = "local", address: str | None = None) -> list[Outcome]:
-    """Read every input; with no ``outdir`` each input's corrected text goes to ``out``."""
+    """Read every input; with no ``outdir`` each input's corrected text goes to ``out`` (stdout)."""
     from tqdm import tqdm
+
+    out = out or sys.stdout  # looked up at call time: a caller may have redirected it
 
     settings = settings or {}
     work, outcomes = collect(inputs)

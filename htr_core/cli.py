@@ -118,7 +118,8 @@ def _pipeline(args: argparse.Namespace):
     return Pipeline.from_model_dir(settings=settings)
 
 
-def run_infer(args: argparse.Namespace, out=sys.stdout) -> int:
+def run_infer(args: argparse.Namespace, out=None) -> int:
+    out = out or sys.stdout
     from htr_core.imageio import ImageReadError, read_image
 
     if not args.img_file:
@@ -144,7 +145,8 @@ def run_infer(args: argparse.Namespace, out=sys.stdout) -> int:
     return 1 if failures else 0
 
 
-def run_validate(args: argparse.Namespace, out=sys.stdout) -> int:
+def run_validate(args: argparse.Namespace, out=None) -> int:
+    out = out or sys.stdout
     from htr_core.evaluate import detect_dataset, evaluate, format_report
 
     if not args.data_dir:
@@ -166,7 +168,8 @@ def run_validate(args: argparse.Namespace, out=sys.stdout) -> int:
     return 0
 
 
-def run_train(args: argparse.Namespace, out=sys.stdout) -> int:
+def run_train(args: argparse.Namespace, out=None) -> int:
+    out = out or sys.stdout
     from htr_core.train import TrainConfig, train
 
     iam_dir = washington_dir = iam_ondb_dir = copiste_dir = None
