@@ -17,7 +17,7 @@ import streamlit as st
 from htr_core.data.canvas import CANVAS_HEIGHT, CANVAS_WIDTH, DEFAULT_PEN
 from htr_core.dataset_store import SessionPairs, save_pair
 from htr_core.document import export_pages
-from htr_core.export import to_alto, to_hocr, to_json, to_page_xml, to_text
+from htr_core.export import EXTENSIONS, FORMATS, MEDIA_TYPES, export, to_text
 from htr_core.imageio import ImageReadError, limit_size, read_document, read_image
 from htr_core.choices import DECODERS, LANGUAGES, LEVELS, READERS
 from htr_core.languages import LANGUAGE_NAMES
@@ -45,6 +45,7 @@ UPLOAD_TYPES = ["png", "jpg", "jpeg", "tif", "tiff", "bmp", "webp", "pdf"]
 DECODER_LABELS = {None: "Each model's tuned default", "bestpath": "Best path (fastest)",
                   "beamsearch": "Beam search", "wordbeamsearch": "Lexicon (English words)"}
 MAX_CACHED_RESULTS = 8
+DOWNLOAD_LABELS = {"txt": "TXT", "json": "JSON", "page": "PAGE XML", "alto": "ALTO", "hocr": "hOCR", "pdf": "PDF"}
 DISPLAY_MAX_SIDE = 1600  # pixels of the page picture sent to the browser
 LINES_PER_PAGE = 10  # lines listed at once under a page
 CROP_PREVIEW_SIDE = 1000
@@ -187,7 +188,8 @@ def adjusted(images: list[tuple[str, np.ndarray]]) -> list[tuple[str, np.ndarray
     page of the upload, and a crop box when it is one page."""
     turns = st.segmented_control("Rotate", [0, 90, 180, 270], default=0, key="rotate",
                                  format_func=lambda d: f"{d}°" if d else "upright")
-    images = [(name, np.ascontiguousarray(np.rot90(grey, -(turns or 0) // 90))) for name, grey in images]
+    if turns:
+        images = [(name, np.ascontiguousarray(np.rot90(grey, -turns // 90))) for name, grey in images]
     if len(images) != 1:
         return images
     from PIL import Image
@@ -258,9 +260,16 @@ def take_line_edit(text_key: str, edits: list[str], index: int, line_key: str) -
     st.session_state[text_key] = "\n".join(edits)
 
 
-def page_picture(grey: np.ndarray, page: PageResult, display: dict, selected: int | None) -> np.ndarray:
-    picture = draw_result(grey, page, display["lines"], display["words"], display["low"], selected=selected)
-    return limit_size(picture, DISPLAY_MAX_SIDE)  # the browser gets a screen's worth, not the scan
+def page_picture(name: str, grey: np.ndarray, page: PageResult, display: dict, selected: int | None) -> np.ndarray:
+    """The page with its boxes, a screen's worth of it; drawn again only when what it shows changes
+    (every widget on the page reruns the script)."""
+    shown = (selected, display["lines"], display["words"], display["low"])
+    pictures: dict = st.session_state.setdefault("pictures", {})
+    kept = pictures.get(name)
+    if kept is None or kept[0] is not page or kept[1] != shown:  # the cached reading is one object per read
+        picture = draw_result(grey, page, display["lines"], display["words"], display["low"], selected=selected)
+        pictures[name] = kept = (page, shown, limit_size(picture, DISPLAY_MAX_SIDE))
+    return kept[2]
 
 
 def clicked_line(name: str, grey: np.ndarray, page: PageResult, display: dict, version: str) -> int | None:
@@ -269,7 +278,7 @@ def clicked_line(name: str, grey: np.ndarray, page: PageResult, display: dict, v
 
     selected_key = f"selected_{name}_{version}"
     selected = st.session_state.get(selected_key)
-    click = streamlit_image_coordinates(page_picture(grey, page, display, selected), width="stretch",
+    click = streamlit_image_coordinates(page_picture(name, grey, page, display, selected), width="stretch",
                                         image_format="JPEG", jpeg_quality=85, key=f"click_{name}_{version}")
     if click and click.get("unix_time") != st.session_state.get(f"{selected_key}_at"):
         st.session_state[f"{selected_key}_at"] = click.get("unix_time")
@@ -314,18 +323,19 @@ def line_editor(container, name: str, grey: np.ndarray, line, index: int, edits:
             text_col.error("Kept in your corrections, but the server could not store a copy")
 
 
+def download_buttons(columns, stem: str, makers: dict, key: str, label_suffix: str = "") -> None:
+    """A button a format; each file is made only when its button is pressed."""
+    for index, (fmt, make) in enumerate(makers.items()):
+        columns[index % len(columns)].download_button(
+            DOWNLOAD_LABELS[fmt] + label_suffix, make, stem + EXTENSIONS[fmt], MEDIA_TYPES[fmt], key=f"{fmt}_{key}",
+            help="searchable: the page with its text" if fmt == "pdf" else None)
+
+
 def page_downloads(container, name: str, grey: np.ndarray, edited: PageResult, text: str) -> None:
-    stem = Path(name).stem
-    cols = container.columns(3)
-    files = [("TXT", lambda: text, f"{stem}.txt", "text/plain"),
-             ("JSON", lambda: to_json(edited), f"{stem}.json", "application/json"),
-             ("PAGE XML", lambda: to_page_xml(edited, name), f"{stem}.page.xml", "application/xml"),
-             ("ALTO", lambda: to_alto(edited, name), f"{stem}.alto.xml", "application/xml"),
-             ("hOCR", lambda: to_hocr(edited, name), f"{stem}.hocr", "application/xhtml+xml"),
-             ("PDF", lambda: to_searchable_pdf([(grey, edited)], name), f"{stem}.pdf", "application/pdf")]
-    for index, (label, data, filename, mime) in enumerate(files):
-        cols[index % 3].download_button(label, data, filename, mime, key=f"{label}_{name}",
-                                        help="searchable: the page with its text" if label == "PDF" else None)
+    makers = {fmt: (lambda fmt=fmt: export(edited, fmt, name)) for fmt in FORMATS}
+    makers["txt"] = lambda: text
+    makers["pdf"] = lambda: to_searchable_pdf([(grey, edited)], name)
+    download_buttons(container.columns(3), Path(name).stem, makers, key=name)
 
 
 def show_result(name: str, grey: np.ndarray, page: PageResult, display: dict) -> None:
@@ -381,15 +391,10 @@ def document_view(images: list[tuple[str, np.ndarray]], pages: list[PageResult],
     show_result(*images[chosen], pages[chosen], display)
     edited = [st.session_state.get("edited", {}).get(name, page) for (name, _), page in zip(images, pages)]
     st.markdown(f"**All {count} pages**")
-    cols = st.columns(4)
     stem = Path(images[0][0].split(" – ")[0]).stem
-    cols[0].download_button("TXT (all pages)", lambda: export_pages(edited, "txt"), f"{stem}.txt", "text/plain")
-    cols[1].download_button("JSON (all pages)", lambda: export_pages(edited, "json"), f"{stem}.json",
-                            "application/json")
-    cols[2].download_button("hOCR (all pages)", lambda: export_pages(edited, "hocr", stem), f"{stem}.hocr",
-                            "application/xhtml+xml")
-    cols[3].download_button("PDF (all pages)", lambda: to_searchable_pdf(list(zip((g for _, g in images), edited)), stem),
-                            f"{stem}.pdf", "application/pdf")
+    makers = {fmt: (lambda fmt=fmt: export_pages(edited, fmt, stem)) for fmt in ("txt", "json", "hocr")}
+    makers["pdf"] = lambda: to_searchable_pdf(list(zip((grey for _, grey in images), edited)), stem)
+    download_buttons(st.columns(4), stem, makers, key="document", label_suffix=" (all pages)")
 
 
 def main() -> None:

@@ -28,10 +28,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 from fastapi_offline import FastAPIOffline
 
-from htr_core.document import export_pages
-from htr_core.export import FORMATS, ONE_PAGE_FORMATS
-from htr_core.imageio import ImageReadError, count_pages, read_document
 from htr_core.choices import DecoderName, Language, Level, Reader
+from htr_core.document import export_pages
+from htr_core.export import FORMATS, MEDIA_TYPES, ONE_PAGE_FORMATS
+from htr_core.imageio import ImageReadError, count_pages, read_document
 from htr_core.pipeline import Pipeline, PipelineSettings
 from htr_core.service_limits import (Admission, BodySizeLimit, Busy, Deadline, ServiceLimits, TimedOut,
                                      safe_filename)
@@ -40,8 +40,6 @@ log = logging.getLogger(__name__)
 
 MULTIPART_OVERHEAD = 64 * 1024  # a form's boundaries and headers around the file
 ACCEPTED_TYPES = ("image/", "application/pdf", "application/octet-stream")
-MEDIA_TYPES = {"txt": "text/plain; charset=utf-8", "page": "application/xml", "alto": "application/xml",
-               "hocr": "application/xhtml+xml; charset=utf-8"}
 
 
 def create_app(load_pipeline: Callable[[], Pipeline] = Pipeline.from_model_dir,

@@ -17,13 +17,15 @@ import sys
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
-from htr_core.export import FORMATS, ONE_PAGE_FORMATS  # a file a page: name.p2.page.xml
+from htr_core.export import EXTENSIONS, FORMATS, ONE_PAGE_FORMATS  # a file a page: name.p2.page.xml
+
+if TYPE_CHECKING:  # the pipeline loads its models' libraries: imported where a read starts
+    from htr_core.pipeline import PipelineSettings
 
 INPUT_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp", ".gif", ".pgm", ".ppm", ".pdf")
 OUTPUT_FORMATS = (*FORMATS, "pdf")
-EXTENSIONS = {"txt": ".txt", "json": ".json", "page": ".page.xml", "alto": ".alto.xml", "hocr": ".hocr", "pdf": ".pdf"}
 
 
 @dataclass(frozen=True)
@@ -81,12 +83,12 @@ def _write(path: Path, data: str | bytes) -> None:
 _PIPELINE = None
 
 
-def start_worker(settings: dict) -> None:
+def start_worker(settings: PipelineSettings) -> None:
     global _PIPELINE
-    from htr_core.pipeline import Pipeline, PipelineSettings
+    from htr_core.pipeline import Pipeline
 
     logging.getLogger("htr_core").setLevel(logging.WARNING)
-    _PIPELINE = Pipeline.from_model_dir(settings=PipelineSettings(**settings))
+    _PIPELINE = Pipeline.from_model_dir(settings=settings)
 
 
 def read_job(job: Job, outdir: Path | None, formats: Sequence[str], data: bytes | None = None) -> tuple[Outcome, str]:
@@ -126,7 +128,7 @@ def _read_in_worker(args) -> tuple[dict, str]:
 
 
 def _read_locally(todo: list[Job], outdir: Path | None, formats: Sequence[str], jobs: int,
-                  settings: dict) -> Iterator[tuple[Job, dict, str]]:
+                  settings: PipelineSettings) -> Iterator[tuple[Job, dict, str]]:
     arguments = [(job, outdir, tuple(formats)) for job in todo]
     if jobs <= 1:
         start_worker(settings)
@@ -139,14 +141,15 @@ def _read_locally(todo: list[Job], outdir: Path | None, formats: Sequence[str], 
 
 
 def run(inputs: Sequence[Path], outdir: Path | None, formats: Sequence[str], jobs: int = 1,
-        overwrite: bool = False, settings: dict | None = None, out=None, progress: bool = True,
+        overwrite: bool = False, settings: PipelineSettings | None = None, out=None, progress: bool = True,
         engine: str = "local", address: str | None = None) -> list[Outcome]:
     """Read every input; with no ``outdir`` each input's corrected text goes to ``out`` (stdout)."""
     from tqdm import tqdm
 
-    out = out or sys.stdout  # looked up at call time: a caller may have redirected it
+    from htr_core.pipeline import PipelineSettings
 
-    settings = settings or {}
+    out = out or sys.stdout  # looked up at call time: a caller may have redirected it
+    settings = settings or PipelineSettings()
     work, outcomes = collect(inputs)
     todo = []
     for job in work:
@@ -210,12 +213,12 @@ def main(argv: Sequence[str]) -> int:
         parser.error("--format other than txt needs -o OUTDIR")
     if args.jobs < 1:
         parser.error("--jobs must be at least 1")
-    settings = {"level": args.level, "language": args.language, "decoder": args.decoder, "spell": not args.no_spell,
-                "drop_flagged": args.drop_flagged}
-    if args.drawing:
-        from htr_core.segment import SegmentationSettings
+    from htr_core.pipeline import PipelineSettings
 
-        settings["segmentation"] = SegmentationSettings.for_drawing()
+    settings = PipelineSettings(level=args.level, language=args.language, decoder=args.decoder,
+                                spell=not args.no_spell, drop_flagged=args.drop_flagged)
+    if args.drawing:
+        settings = settings.for_drawing()
     if args.engine == "ray" and args.output is None:
         parser.error("--engine ray needs -o OUTDIR")
     outcomes = run(args.inputs, args.output, formats, args.jobs, args.overwrite, settings, progress=not args.quiet,

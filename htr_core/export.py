@@ -19,6 +19,10 @@ ALTO_XSD = "http://www.loc.gov/standards/alto/v4/alto-4-2.xsd"
 XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
 FORMATS = ("txt", "json", "page", "alto", "hocr")
 ONE_PAGE_FORMATS = ("page", "alto")  # a file holds one page; the others hold a document
+# Each output's file name ending and media type ("pdf": the searchable PDF of searchable_pdf.py).
+EXTENSIONS = {"txt": ".txt", "json": ".json", "page": ".page.xml", "alto": ".alto.xml", "hocr": ".hocr", "pdf": ".pdf"}
+MEDIA_TYPES = {"txt": "text/plain; charset=utf-8", "json": "application/json", "page": "application/xml",
+               "alto": "application/xml", "hocr": "application/xhtml+xml; charset=utf-8", "pdf": "application/pdf"}
 
 
 def to_text(page: PageResult, corrected: bool = True) -> str:

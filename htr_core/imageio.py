@@ -219,10 +219,10 @@ def read_pages(source: ImageSource, max_side: int | None = MAX_SIDE, pages: Sequ
     out: list[np.ndarray] = []
     with image:
         count = frame_count(image)
+        chosen = _chosen(count, pages, "image file", limits)
         if count == 1 and (grey := _decode_reduced(source, image, max_side)) is not None:
-            _chosen(count, pages, "image file", limits)
             return [budget.take(limit_size(grey, max_side), 1)]
-        for index in _chosen(count, pages, "image file", limits):
+        for index in chosen:
             what = f"frame {index + 1} of {count}" if count > 1 else "the image"
             try:
                 image.seek(index)

@@ -47,8 +47,8 @@ class PipelineSettings:
     # are English only (the word model reads no accents), so other languages read without them.
     language: Language = "en"
     segmentation: SegmentationSettings = SegmentationSettings()
-    # Lines of a page read below this confidence are flagged (1% of the real lines of Copiste and
-    # Washington *train* pages fall below it); with ``drop_flagged`` they are left out.
+    # Lines of a page read below this confidence are flagged (docs/PIPELINE.md says how it was
+    # chosen); with ``drop_flagged`` they are left out.
     flag_below: float = 0.25
     drop_flagged: bool = False
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Iterator, Sequence
 
 from htr_core.batch import Job, read_job, start_worker
+from htr_core.pipeline import PipelineSettings
 
 log = logging.getLogger(__name__)
 
@@ -19,7 +20,7 @@ log = logging.getLogger(__name__)
 class _FileReader:
     """One Ray actor: the models loaded once, then a batch of files at a time."""
 
-    def __init__(self, settings: dict, outdir: str, formats: Sequence[str], names: dict[str, str]):
+    def __init__(self, settings: PipelineSettings, outdir: str, formats: Sequence[str], names: dict[str, str]):
         start_worker(settings)
         self.outdir, self.formats, self.names = Path(outdir), tuple(formats), names
 
@@ -41,7 +42,7 @@ def _local(path: str) -> str:
     return path if path.startswith("/") else "/" + path
 
 
-def read_on_ray(todo: list[Job], outdir: Path, formats: Sequence[str], jobs: int, settings: dict,
+def read_on_ray(todo: list[Job], outdir: Path, formats: Sequence[str], jobs: int, settings: PipelineSettings,
                 address: str | None = None) -> Iterator[tuple[Job, dict, str]]:
     """Read ``todo`` on the Ray cluster at ``address`` (default: RAY_ADDRESS, else a local one)."""
     try:
