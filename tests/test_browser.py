@@ -169,7 +169,11 @@ def test_click_a_line_to_edit_it_and_the_download_carries_the_edit(server, brows
         edit = page.get_by_label("Correct text").first
         edit.fill("a line edited in the browser")
         edit.press("Enter")
-        time.sleep(2)
+        deadline = time.time() + 60  # the app reruns with the edit: the whole text shows it
+        while "a line edited in the browser" not in page.locator("textarea").first.input_value():
+            assert time.time() < deadline, "the edit never reached the corrected text"
+            time.sleep(0.5)
+        time.sleep(1)
         with page.expect_download() as download:
             page.get_by_role("button", name="TXT", exact=True).click()
         text = open(download.value.path(), encoding="utf-8").read()
