@@ -174,7 +174,7 @@ def test_click_a_line_to_edit_it_and_the_download_carries_the_edit(server, brows
             assert time.time() < deadline, "the edit never reached the corrected text"
             time.sleep(0.5)
         time.sleep(1)
-        with page.expect_download() as download:
+        with page.expect_download(timeout=60_000) as download:
             page.get_by_role("button", name="TXT", exact=True).click()
         text = open(download.value.path(), encoding="utf-8").read()
         assert "a line edited in the browser" in text
