@@ -15,18 +15,18 @@ import numpy as np
 import streamlit as st
 
 from htr_core.data.canvas import CANVAS_HEIGHT, CANVAS_WIDTH, DEFAULT_PEN
-from htr_core.dataset_store import SessionPairs, save_pair
+from htr_core.training.dataset_store import SessionPairs, save_pair
 from htr_core.document import export_pages
-from htr_core.export import EXTENSIONS, FORMATS, MEDIA_TYPES, export, to_text
-from htr_core.imageio import ImageReadError, limit_size, read_document, read_image
+from htr_core.export.formats import EXTENSIONS, FORMATS, MEDIA_TYPES, export, to_text
+from htr_core.io.images import ImageReadError, limit_size, read_document, read_image
 from htr_core.choices import DECODERS, LANGUAGES, LEVELS, READERS
-from htr_core.languages import LANGUAGE_NAMES
+from htr_core.language.word_lists import LANGUAGE_NAMES
 from htr_core.pipeline import Pipeline, PipelineSettings
-from htr_core.reading_view import corrected_markdown, escape_markdown, line_at, raw_markdown
-from htr_core.searchable_pdf import to_searchable_pdf
-from htr_core.segment import SegmentationSettings
+from htr_core.view.reading_view import corrected_markdown, escape_markdown, line_at, raw_markdown
+from htr_core.export.searchable_pdf import to_searchable_pdf
+from htr_core.layout.segment import SegmentationSettings
 from htr_core.types import PageResult
-from htr_core.visualize import draw_result
+from htr_core.view.visualize import draw_result
 
 log = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parent
@@ -97,7 +97,7 @@ def sidebar() -> tuple[PipelineSettings, dict]:
                            help="Logos, stamps and stains a page reading took for lines read with almost no "
                                 "confidence: left out of the text and the downloads.")
     settings = PipelineSettings(level=level, reader=reader, decoder=decoder, spell=spell, language=language,
-                                drop_flagged=drop, language_model=PipelineSettings.language_model if context else 0.0,
+                                drop_flagged=drop, language_model=context,
                                 segmentation=SegmentationSettings(deskew=deskew, remove_rules=rules,
                                                                   word_gap=word_gap))
     return settings, {"lines": show_lines, "words": show_words, "low": low}

@@ -1,6 +1,6 @@
 """Load the REST service on localhost: parallel page reads, then one huge streamed upload.
 
-Starts ``python -m htr_core.api`` as its own process with the given worker and queue limits,
+Starts ``python -m htr_core.service.api`` as its own process with the given worker and queue limits,
 sends ``--rounds`` rounds of ``--parallel`` page reads at once, and reports the status codes, the
 latencies of the served reads, and the server's resident memory (VmRSS) before, after and at its
 peak (VmHWM). Then it streams ``--upload_mb`` of a body with no Content-Length and reports how
@@ -47,7 +47,7 @@ def free_port() -> int:
 def start_server(port: int, workers: int, queue: int, timeout: float, max_mb: float) -> subprocess.Popen:
     env = {**os.environ, "HTR_API_WORKERS": str(workers), "HTR_API_QUEUE": str(queue),
            "HTR_API_TIMEOUT": str(timeout), "HTR_API_MAX_MB": str(max_mb)}
-    server = subprocess.Popen([sys.executable, "-m", "htr_core.api", "--port", str(port)], cwd=ROOT, env=env,
+    server = subprocess.Popen([sys.executable, "-m", "htr_core.service.api", "--port", str(port)], cwd=ROOT, env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:

@@ -32,7 +32,7 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from htr_core.imageio import read_image  # noqa: E402
+from htr_core.io.images import read_image  # noqa: E402
 from htr_core.pipeline import Pipeline  # noqa: E402
 
 

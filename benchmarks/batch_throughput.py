@@ -18,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from htr_core.batch import run  # noqa: E402
+from htr_core.batch.runner import run  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 

@@ -24,7 +24,7 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from htr_core.imageio import ImageReadError, read_document  # noqa: E402
+from htr_core.io.images import ImageReadError, read_document  # noqa: E402
 
 MAGICS = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*", b"GIF89a", b"BM", b"RIFF\x00\x00\x00\x00WEBP",
           b"P5\n", b"P6\n", b"%PDF-1.4\n")

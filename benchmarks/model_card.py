@@ -29,9 +29,9 @@ from htr_core.data.lines import SimulatedLineDataset  # noqa: E402
 from htr_core.data.pairs import load_label_table  # noqa: E402
 from htr_core.data.washington import washington_line_crops, washington_word_crops  # noqa: E402
 from htr_core.choices import DECODERS  # noqa: E402
-from htr_core.evaluate import LabelledSet, evaluate_decoders  # noqa: E402
-from htr_core.runtime import Recognizer  # noqa: E402
-from htr_core.spell import SpellCorrector  # noqa: E402
+from htr_core.evaluation.evaluate import LabelledSet, evaluate_decoders  # noqa: E402
+from htr_core.recognition.reader import TextReader  # noqa: E402
+from htr_core.correction.spell import SpellCorrector  # noqa: E402
 from run_all import ONDB_STRIDE  # noqa: E402
 from timing import recognizer_speed  # noqa: E402
 
@@ -85,15 +85,15 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     args = parser.parse_args()
 
-    recognizer = Recognizer(args.model_dir, threads=1)
-    config = recognizer.config
+    text_reader = TextReader.load(args.model_dir, threads=1)
+    recognizer, config = text_reader.recognizer, text_reader.recognizer.config
     reads_french = not recognizer.charset.unknown_characters("éèàçœ")
     rows = []
     reports = []
     sets = evaluation_sets(args.data, config.line_mode, reads_french)
     for labelled in sets:
         language = "fr" if labelled.name == FRENCH_SET else "en"
-        reader = recognizer.with_language(language)
+        reader = text_reader.with_language(language)
         for report in evaluate_decoders(reader, labelled, list(DECODERS), SpellCorrector(language=language)):
             reports.append(report)
             raw, fixed = report["raw"], report["corrected"]
@@ -105,7 +105,7 @@ def main() -> None:
             )
             print(rows[-1], flush=True)
     first = next(s for s in sets if s.name.startswith("IAM val writers, lines" if config.line_mode else "IAM val")).dataset
-    model_ms, full_ms = recognizer_speed(recognizer, [first[i][0] for i in range(min(200, len(first)))])
+    model_ms, full_ms = recognizer_speed(text_reader, [first[i][0] for i in range(min(200, len(first)))])
 
     state = json.loads((args.model_dir / "train_state.json").read_text())
     training = json.loads((args.model_dir / "training_config.json").read_text()) \
@@ -136,10 +136,11 @@ def main() -> None:
         packing = (f"; under every decoder, a line read with fewer than\n{config.min_steps_per_char} output steps a"
                    " character is read again widened to that packing")
     checked = ""
-    if config.line_mode:
+    if config.line_mode and config.word_check is not None:
         checked = ("\nThese rows are the line model alone: the pipeline (app, CLI, API) also has the word model and an\n"
-                   "English word bigram model check each word it reads (`htr_core/word_check.py`); docs/BENCHMARKS.md\n"
-                   "has lines read that way.")
+                   "English word bigram model check each word it reads (`htr_core/correction/word_check.py`, weights\n"
+                   f"{config.word_check.word_weight} for the word model and {config.word_check.lm_weight} for the word pairs, "
+                   "from `benchmarks/tune_word_check.py`);\ndocs/BENCHMARKS.md has lines read that way.")
     online = copiste = ""
     if training.get("iam_ondb_dir"):
         online = (";\n  IAM-OnDB `train` lines (pen strokes of many writers) drawn afresh each epoch in a random style\n"
@@ -194,8 +195,8 @@ Measured on {date.today().isoformat()} with `.venv/bin/python benchmarks/model_c
 lower-cases and keeps letters, digits and spaces; "corrected" is after `autocorrect` spell correction
 for best path and beam search, while word beam search's reading is its own correction (the same).
 Names are capitals; score them case-insensitively. Decoding as `config.json` sets it: word beam
-search over the {config.lexicon_size} most frequent words of the set's language (English; French for Copiste), prior weight {config.lm_weight}, out-of-lexicon
-margin {config.oov_margin} nats (default decoder: {config.decoder}){packing}.{checked}
+search over the {config.decoder.lexicon_size} most frequent words of the set's language (English; French for Copiste), prior weight {config.decoder.lm_weight}, out-of-lexicon
+margin {config.decoder.oov_margin} nats (default decoder: {config.decoder.name}){packing}.{checked}
 
 | set | items | decoder | CER | WER | exact | CER (case-insens.) | WER (case-insens.) | CER corrected | WER corrected |
 | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
@@ -204,7 +205,7 @@ margin {config.oov_margin} nats (default decoder: {config.decoder}){packing}.{ch
 ## Speed
 
 Median over 200 images at batch 1, ONNX Runtime on one thread, this machine (2-core x86-64):
-model call {model_ms:.2f} ms; full read (preprocess + model + {recognizer.decoder}) {full_ms:.2f} ms.
+model call {model_ms:.2f} ms; full read (preprocess + model + {config.decoder.name}) {full_ms:.2f} ms.
 """
     (args.model_dir / "model_card.md").write_text(card)
     (args.model_dir / "evaluation.json").write_text(json.dumps(reports, indent=2) + "\n")

@@ -89,7 +89,7 @@ def load_set(name: str, data: Path, limit: int | None) -> tuple[list, list[str]]
     from htr_core.data.pairs import load_label_table
     from htr_core.data.washington import washington_line_crops, washington_word_crops
     from htr_core.data.washington_gt import washington_pages
-    from htr_core.imageio import MAX_SIDE, limit_size, read_image
+    from htr_core.io.images import MAX_SIDE, limit_size, read_image
 
     if name == "iam_val_words":
         dataset = FileDataset(load_iam_words(data / "iam_words", "val"))
@@ -133,7 +133,8 @@ def make_reader(system: str, kind: str):
     """A function grey -> text for one system on one kind of set."""
     if system.startswith("htr_core"):
         from htr_core.pipeline import Pipeline, PipelineSettings
-        from htr_core.runtime import Recognizer, default_model_dir
+        from htr_core.recognition.reader import TextReader
+        from htr_core.recognition.recognizer import default_model_dir
 
         if system.startswith("htr_core pages"):
             reader = "word" if "word model" in system else "line"
@@ -148,14 +149,14 @@ def make_reader(system: str, kind: str):
             return lambda grey: " ".join(pipeline.read(grey).corrected_text.split("\n"))
         line = "line model" in system
         decoder = system.rsplit(", ", 1)[1]
-        recognizer = Recognizer(default_model_dir(line), decoder=decoder)
-        return lambda grey: recognizer.read([grey])[0].text
+        text_reader = TextReader.load(default_model_dir(line), decoder=decoder)
+        return lambda grey: text_reader.read([grey])[0].text
     if system.startswith("rapidocr"):
         from peers import RapidOcrPeer
 
         peer = RapidOcrPeer(use_det="det+rec" in system)
         if "our line crops" in system:
-            from htr_core.segment import segment_page
+            from htr_core.layout.segment import segment_page
 
             height = 32 if system.endswith("at 32 px") else None
             return lambda grey: " ".join(" ".join(peer.read(seen_at_height(line, height)))
@@ -183,7 +184,7 @@ def seen_at_height(grey, height: int | None):
 def run_system(system: str, sets: list[str], data: Path, limit: int | None, page_limit: int | None,
                det_crop_limit: int) -> dict:
     """Runs inside the system's own process."""
-    from htr_core.metrics import error_rates
+    from htr_core.evaluation.metrics import error_rates
 
     results = {"system": system, "sets": {}, "load_seconds": 0.0}
     readers = {}
@@ -210,7 +211,7 @@ def run_system(system: str, sets: list[str], data: Path, limit: int | None, page
         results["sets"][name] = {
             "items": len(images), "cer": strict.cer, "wer": strict.wer, "exact": strict.exact,
             "cer_ci": loose.cer, "wer_ci": loose.wer, "median_ms": statistics.median(times) * 1000,
-            "total_s": sum(times),
+            "total_s": sum(times), "readings": hypotheses,
         }
         print(f"  {system} / {name}: CER {strict.cer:.3f} ({statistics.median(times) * 1000:.1f} ms/item)",
               file=sys.stderr, flush=True)
@@ -302,10 +303,13 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help=f"{QUICK_ITEMS} items a set and {QUICK_PAGES} page")
     parser.add_argument("--sets", nargs="+", default=list(SETS), choices=list(SETS))
     parser.add_argument("--systems", nargs="+", default=list(SYSTEMS), choices=list(SYSTEMS))
+    parser.add_argument("--items", type=int, help="read only the first N items of each set")
+    parser.add_argument("--pages", type=int, help="read only the first N pages of each page set")
     parser.add_argument("--out", type=Path, default=ROOT / "docs")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
     limit, page_limit = (QUICK_ITEMS, QUICK_PAGES) if args.quick else (None, None)
+    limit, page_limit = args.items or limit, args.pages or page_limit
     det_crop_limit = QUICK_DET_CROPS if args.quick else DET_CROP_LIMIT
 
     if args.worker:  # child process: one system
@@ -319,6 +323,7 @@ def main() -> None:
         command = [sys.executable, __file__, "--worker", system, "--data", str(args.data), "--sets", *args.sets]
         if args.quick:
             command.append("--quick")
+        command += [f"--{flag}={value}" for flag, value in (("items", args.items), ("pages", args.pages)) if value]
         out = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
         if out.returncode != 0:
             print(f"  {system} failed:\n{out.stderr[-2000:]}", file=sys.stderr)
@@ -326,6 +331,7 @@ def main() -> None:
         sys.stderr.write(out.stderr)
         systems.append(json.loads(out.stdout.strip().splitlines()[-1]))
     command = "python benchmarks/run_all.py" + (" --quick" if args.quick else "")
+    command += "".join(f" --{flag} {value}" for flag, value in (("items", args.items), ("pages", args.pages)) if value)
     if args.systems != list(SYSTEMS):  # a part of the run: say which systems it holds
         command += " --systems " + " ".join(f"'{system}'" for system in args.systems)
     report = {"date": date.today().isoformat(), "command": command, "versions": versions(),

@@ -24,11 +24,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from htr_core.imageio import read_image  # noqa: E402
-from htr_core.metrics import error_rates  # noqa: E402
+from htr_core.io.images import read_image  # noqa: E402
+from htr_core.evaluation.metrics import error_rates  # noqa: E402
 from htr_core.pipeline import Pipeline, PipelineSettings  # noqa: E402
-from htr_core.segment import SegmentationSettings, segment_page  # noqa: E402
-from htr_core.segmentation_metrics import MatchScore, match_baselines, match_boxes  # noqa: E402
+from htr_core.layout.segment import SegmentationSettings, segment_page  # noqa: E402
+from htr_core.evaluation.segmentation_metrics import MatchScore, match_baselines, match_boxes  # noqa: E402
 from htr_core.types import Box  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"

@@ -21,7 +21,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from htr_core.data.dataset import FileDataset  # noqa: E402
 from htr_core.data.iam import load_iam_words  # noqa: E402
 from htr_core.data.washington import washington_line_crops  # noqa: E402
-from htr_core.runtime import Recognizer, default_model_dir  # noqa: E402
+from htr_core.recognition.reader import TextReader  # noqa: E402
+from htr_core.recognition.recognizer import default_model_dir  # noqa: E402
 from timing import recognizer_speed  # noqa: E402
 
 
@@ -43,9 +44,9 @@ def main() -> None:
         if not (model_dir / "model.onnx").exists():
             print(f"| {model_dir.name} | missing | | | |")
             continue
-        recognizer = Recognizer(model_dir, threads=1)
+        reader = TextReader.load(model_dir, threads=1)
         for decoder in ("bestpath", "beamsearch", "wordbeamsearch"):
-            model_ms, full_ms = recognizer_speed(recognizer, images, decoder, repeats=len(images))
+            model_ms, full_ms = recognizer_speed(reader.with_decoder(decoder), images, repeats=len(images))
             print(f"| {model_dir.name} | {len(images)} {what} | {decoder} | {model_ms:.2f} | {full_ms:.2f} |")
 
 

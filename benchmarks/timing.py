@@ -17,12 +17,14 @@ def median_ms(function: Callable, items: Sequence) -> float:
     return statistics.median(times)
 
 
-def recognizer_speed(recognizer, images: Sequence, decoder: str | None = None, repeats: int = 200) -> tuple[float, float]:
-    """Median ms at batch 1: (model call alone, full read = preprocess + model + decoder)."""
+def recognizer_speed(reader, images: Sequence, repeats: int = 200) -> tuple[float, float]:
+    """Median ms at batch 1 of a ``TextReader``: (model call alone, full read = preprocess +
+    model + its decoder)."""
     images = (list(images) * (repeats // max(len(images), 1) + 1))[:repeats]
+    recognizer = reader.recognizer
     batches = [recognizer.prepare([image])[0] for image in images]
     for batch in batches[:5]:
         recognizer.run_model(batch)  # warm-up
     model = median_ms(recognizer.run_model, batches)
-    full = median_ms(lambda image: recognizer.read([image], decoder=decoder), images)
+    full = median_ms(lambda image: reader.read([image]), images)
     return model, full

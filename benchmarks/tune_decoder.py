@@ -9,15 +9,15 @@ lines drawn from their strokes where that data is there (a model selection split
     .venv/bin/python benchmarks/tune_decoder.py models/word [--write]
 
 The IAM val writers and Washington's dev pages are never used here. With --write the best
-setting goes into the model's config.json (min_steps_per_char, lm_weight, lexicon_size,
-oov_margin, decoder), where the runtime reads it.
+setting goes into the model's config.json (min_steps_per_char, and the decoder's name,
+lm_weight, lexicon_size and oov_margin), where the runtime reads it.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,10 +27,13 @@ from htr_core.data.dataset import FileDataset  # noqa: E402
 from htr_core.data.iam import is_holdout_writer, load_iam_words  # noqa: E402
 from htr_core.data.lines import SimulatedLineDataset  # noqa: E402
 from htr_core.data.washington import washington_line_crops  # noqa: E402
-from htr_core.decode import Lexicon, beam_search, best_path, decode  # noqa: E402
-from htr_core.metrics import error_rates  # noqa: E402
-from htr_core.runtime import Recognizer  # noqa: E402
-from htr_core.spell import SpellCorrector  # noqa: E402
+from htr_core.correction.spell import SpellCorrector  # noqa: E402
+from htr_core.decoding.ctc import best_path  # noqa: E402
+from htr_core.decoding.decoder import Decoder  # noqa: E402
+from htr_core.decoding.lexicon import Lexicon  # noqa: E402
+from htr_core.evaluation.metrics import error_rates  # noqa: E402
+from htr_core.recognition.model_config import CONFIG_FILE  # noqa: E402
+from htr_core.recognition.recognizer import Recognizer  # noqa: E402
 
 
 PACKINGS = (0.0, 2.1, 2.3, 2.5, 2.7, 3.0)
@@ -52,8 +55,8 @@ def tune_packing(recognizer: Recognizer, items: list, washington: Path) -> float
         recognizer.min_steps_per_char = packing
         references, readings, cells = [], [], []
         for pairs in sets.values():
-            logits = recognizer.logits([image for image, _ in pairs], 64)
-            texts = [best_path(row, recognizer.charset).text for row in logits]
+            readings = recognizer.read([image for image, _ in pairs], 64)
+            texts = [best_path(reading.log_probs, recognizer.charset).text for reading in readings]
             cells.append(f"{error_rates([text for _, text in pairs], texts).cer:.2%}")
             references += [text for _, text in pairs]
             readings += texts
@@ -90,11 +93,15 @@ def main() -> None:
     if by_word:
         packing = tune_packing(recognizer, items, args.washington)
         recognizer.min_steps_per_char = packing or 0.0
-    logits = recognizer.logits([image for image, _ in items], 64)
+    frames = [reading.log_probs for reading in recognizer.read([image for image, _ in items], 64)]
+    base = replace(recognizer.config.decoder, name="wordbeamsearch")
+
+    def texts_of(decoder: Decoder) -> list[str]:
+        return [decoded.text for decoded in decoder.decode_many(frames)]
 
     def lexicon_texts(lexicon: Lexicon, weight: float, margin: float | None) -> list[str]:
-        return [decode(row, recognizer.charset, "wordbeamsearch", recognizer.beam_width, lexicon, weight, margin,
-                       by_word=by_word).text for row in logits]
+        config = replace(base, lm_weight=weight, oov_margin=margin)
+        return texts_of(Decoder(config, recognizer.charset, lexicon=lexicon, by_word=by_word))
 
     def word_accuracy(rates) -> float:  # a line is rarely read whole: count its words
         return 1 - rates.wer if by_word else rates.exact
@@ -128,8 +135,7 @@ def main() -> None:
 
     # The model's default decoder: word beam search where it reads these items better than the
     # free beam search (the app, the CLI and the API use the default).
-    free = error_rates(references, [beam_search(row, recognizer.charset, recognizer.beam_width).text
-                                    for row in logits])
+    free = error_rates(references, texts_of(Decoder(replace(base, name="beamsearch"), recognizer.charset)))
     decoder = "wordbeamsearch" if best_margin[0] < free.cer else "beamsearch"
     print(f"beamsearch: CER {free.cer:.2%}, word accuracy {word_accuracy(free):.2%}; default decoder: {decoder}")
     # Why the pipeline runs no spell checker after word beam search: it only makes these worse.
@@ -137,12 +143,12 @@ def main() -> None:
     checked = error_rates(references, [corrector.correct(text) for text in tuned])
     print(f"word beam search then autocorrect: CER {best_margin[0]:.2%} -> {checked.cer:.2%}")
     if args.write:
-        path = args.model_dir / "config.json"
-        config = json.loads(path.read_text())
-        config.update(lexicon_size=size, lm_weight=weight, oov_margin=margin, decoder=decoder)
-        if by_word:
-            config.update(min_steps_per_char=packing)
-        path.write_text(json.dumps(config, indent=2) + "\n")
+        path = args.model_dir / CONFIG_FILE
+        config = recognizer.config
+        config = replace(config, decoder=replace(config.decoder, name=decoder, lexicon_size=size, lm_weight=weight,
+                                                 oov_margin=margin),
+                         min_steps_per_char=packing if by_word else config.min_steps_per_char)
+        path.write_text(config.to_json() + "\n")
         print(f"written to {path}")
 
 

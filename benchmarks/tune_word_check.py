@@ -1,13 +1,14 @@
-"""Tune the word model's check on line readings (``htr_core.word_check``; the pipeline's
+"""Tune the word model's check on line readings (``htr_core.correction.word_check``; the pipeline's
 ``PipelineSettings.word_check`` and ``language_model``) on the held-out *training* writers' lines,
 pasted from their words three times with different gaps, and on Washington's training lines: CER
 of the line model alone and with the word model's likelihood weighted 0.3 to 1.0, each with the
 bigram language model weighted 0 to 1.0.
 
-    .venv/bin/python benchmarks/tune_word_check.py [models_dir] [--alternatives N]
+    .venv/bin/python benchmarks/tune_word_check.py [models_dir] [--alternatives N] [--write]
 
 The IAM val writers and Washington's dev pages are never used here. Both readers use their
-default decoders, as the pipeline does.
+default decoders, as the pipeline does. With --write the best weights go into the line model's
+config.json, where the pipeline reads them.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,11 +25,12 @@ sys.path.insert(0, str(ROOT))
 from htr_core.data.iam import is_holdout_writer, load_iam_words  # noqa: E402
 from htr_core.data.lines import SimulatedLineDataset  # noqa: E402
 from htr_core.data.washington import washington_line_crops  # noqa: E402
-from htr_core.metrics import error_rates  # noqa: E402
-from htr_core.pipeline import word_crops  # noqa: E402
-from htr_core.runtime import Recognizer  # noqa: E402
-from htr_core.language_model import BigramModel  # noqa: E402
-from htr_core.word_check import ALTERNATIVES, apply_choice, line_candidates  # noqa: E402
+from htr_core.correction.word_check import ALTERNATIVES, apply_choice, line_candidates  # noqa: E402
+from htr_core.evaluation.metrics import error_rates  # noqa: E402
+from htr_core.language.bigrams import BigramModel  # noqa: E402
+from htr_core.layout.word_boxes import word_crops  # noqa: E402
+from htr_core.recognition.model_config import CONFIG_FILE, WordCheckConfig  # noqa: E402
+from htr_core.recognition.reader import TextReader  # noqa: E402
 
 WORD_WEIGHTS = (0.3, 0.5, 0.7, 1.0)
 LM_WEIGHTS = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
@@ -50,46 +53,52 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     parser.add_argument("--alternatives", type=int, default=ALTERNATIVES,
                         help="lexicon words each model offers for a word the two read differently")
+    parser.add_argument("--write", action="store_true", help="write the best weights into the line model's config")
     args = parser.parse_args()
 
-    line = Recognizer(args.models_dir / "line")
-    word = Recognizer(args.models_dir / "word")
+    line = TextReader.load(args.models_dir / "line")
+    word = TextReader.load(args.models_dir / "word")
     language_model = BigramModel.english()
     sets = tuning_lines(args.data)
     prepared = {}
     for name, items in sets.items():
         images = [image for image, _ in items]
-        read = line.read_with_geometry(images, 64)
-        pieces = [word_crops(reading, line, image) for reading, image in zip(read, images)]
+        readings, decoded = line.read_with_frames(images, 64)
+        pieces = [piece for line_read, reading, image in zip(decoded, readings, images)
+                  for piece in word_crops(line_read, reading, image)]
         started = time.perf_counter()
-        candidates = line_candidates(read, pieces, line, word, args.alternatives)
-        prepared[name] = (read, candidates, [text for _, text in items])
+        candidates = line_candidates(readings, decoded, word.recognizer.read(pieces), line, word, args.alternatives)
+        prepared[name] = (readings, decoded, candidates, [text for _, text in items])
         print(f"{name}: {len(items)} lines, {sum(map(len, pieces))} words, "
               f"candidates in {time.perf_counter() - started:.0f} s")
 
     def score(choose) -> tuple[list[str], float, float]:
         references, readings, cells = [], [], []
-        for read, candidates, texts in prepared.values():
-            chosen = [decoded.text for decoded in choose(read, candidates)]
+        for readings, decoded, candidates, texts in prepared.values():
+            chosen = [line_read.text for line_read in choose(readings, decoded, candidates)]
             cells.append(f"{error_rates(texts, chosen).cer:.2%}")
             references += texts
             readings += chosen
         pooled = error_rates(references, readings)
         return cells, pooled.cer, pooled.wer
 
-    cells, cer, wer = score(lambda read, _: [r.decoded for r in read])
+    cells, cer, wer = score(lambda readings, decoded, _: decoded)
     print("| word model weight | language model weight | " + " | ".join(sets) + " | both | both, WER |")
     print("| --- " * (len(sets) + 4) + "|")
     print("| line model alone | | " + " | ".join(cells) + f" | {cer:.2%} | {wer:.2%} |")
     best = None
     for word_weight in WORD_WEIGHTS:
         for lm_weight in LM_WEIGHTS:
-            cells, cer, wer = score(lambda read, candidates: apply_choice(
-                read, candidates, line.charset, word_weight, language_model, lm_weight))
+            cells, cer, wer = score(lambda readings, decoded, candidates: apply_choice(
+                readings, decoded, candidates, line.recognizer.charset, word_weight, language_model, lm_weight))
             print(f"| {word_weight} | {lm_weight} | " + " | ".join(cells) + f" | {cer:.2%} | {wer:.2%} |", flush=True)
             if best is None or cer < best[0]:
                 best = (cer, word_weight, lm_weight)
-    print(f"best: word_check={best[1]}, language_model={best[2]}")
+    print(f"best: word_weight={best[1]}, lm_weight={best[2]}")
+    if args.write:
+        path = args.models_dir / "line" / CONFIG_FILE
+        path.write_text(replace(line.recognizer.config, word_check=WordCheckConfig(best[1], best[2])).to_json() + "\n")
+        print(f"written to {path}")
 
 
 if __name__ == "__main__":

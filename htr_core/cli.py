@@ -17,7 +17,7 @@ from typing import Sequence
 from htr_core import __version__
 from htr_core.charset import CHARSETS
 from htr_core.choices import DECODERS, LANGUAGES, LEVELS
-from htr_core.model_config import LR_SCHEDULES
+from htr_core.recognition.model_config import LR_SCHEDULES
 
 log = logging.getLogger("htr_core")
 
@@ -81,25 +81,26 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _model_dir(args: argparse.Namespace) -> Path:
-    from htr_core.runtime import default_model_dir
+    from htr_core.recognition.recognizer import default_model_dir
 
     return args.model_dir or default_model_dir(args.line_mode)
 
 
-def _recognizer(args: argparse.Namespace):
-    from htr_core.runtime import Recognizer
+def _text_reader(args: argparse.Namespace):
+    from htr_core.recognition.reader import TextReader
+    from htr_core.recognition.recognizer import Recognizer
 
     model_dir = _model_dir(args)
     if not model_dir.exists():
         raise CliError(f"model directory {model_dir} does not exist")
-    return Recognizer(model_dir, decoder=args.decoder, beam_width=args.beam_width,
-                      language=getattr(args, "language", "en"))
+    return TextReader.of(Recognizer(model_dir), args.decoder, getattr(args, "language", "en"),
+                         beam_width=args.beam_width)
 
 
 def _corrector(args: argparse.Namespace):
     if args.no_spell:
         return None
-    from htr_core.spell import SpellCorrector
+    from htr_core.correction.spell import SpellCorrector
 
     return SpellCorrector(language=getattr(args, "language", "en"))
 
@@ -110,17 +111,17 @@ def _pipeline(args: argparse.Namespace):
 
     settings = PipelineSettings(level=args.level, reader="line" if args.line_mode or not args.word_reader else "word",
                                 decoder=args.decoder, spell=not args.no_spell, language=args.language,
-                                language_model=0.0 if args.no_language_model else PipelineSettings.language_model)
+                                language_model=not args.no_language_model)
     if args.model_dir is not None:
-        recognizer = _recognizer(args)
-        line, word = (recognizer, None) if recognizer.config.line_mode else (None, recognizer)
+        reader = _text_reader(args)
+        line, word = (reader, None) if reader.recognizer.config.line_mode else (None, reader)
         return Pipeline(line, word, _corrector(args), settings)
     return Pipeline.from_model_dir(settings=settings)
 
 
 def run_infer(args: argparse.Namespace, out=None) -> int:
     out = out or sys.stdout
-    from htr_core.imageio import ImageReadError, read_image
+    from htr_core.io.images import ImageReadError, read_image
 
     if not args.img_file:
         raise CliError("--mode infer needs --img_file")
@@ -147,11 +148,11 @@ def run_infer(args: argparse.Namespace, out=None) -> int:
 
 def run_validate(args: argparse.Namespace, out=None) -> int:
     out = out or sys.stdout
-    from htr_core.evaluate import detect_dataset, evaluate, format_report
+    from htr_core.evaluation.evaluate import detect_dataset, evaluate, format_report
 
     if not args.data_dir:
         raise CliError("--mode validate needs --data_dir (a labelled set: IAM, Washington, labels.tsv or pairs)")
-    recognizer = _recognizer(args)
+    reader = _text_reader(args)
     corrector = _corrector(args)
     reports = []
     for data_dir in args.data_dir:
@@ -159,7 +160,7 @@ def run_validate(args: argparse.Namespace, out=None) -> int:
             labelled = detect_dataset(data_dir, args.split)
         except (FileNotFoundError, ValueError) as exc:
             raise CliError(str(exc)) from exc
-        report = evaluate(recognizer, labelled, args.decoder, corrector, args.batch_size, args.limit)
+        report = evaluate(reader, labelled, args.decoder, corrector, args.batch_size, args.limit)
         print(format_report(report), file=out)
         reports.append(report)
     args.report.parent.mkdir(parents=True, exist_ok=True)
@@ -170,7 +171,7 @@ def run_validate(args: argparse.Namespace, out=None) -> int:
 
 def run_train(args: argparse.Namespace, out=None) -> int:
     out = out or sys.stdout
-    from htr_core.train import TrainConfig, train
+    from htr_core.training.train import TrainConfig, train
 
     iam_dir = washington_dir = iam_ondb_dir = copiste_dir = None
     pairs = []
@@ -209,7 +210,7 @@ def run_train(args: argparse.Namespace, out=None) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["read"]:  # htr read INPUT... -o OUTDIR --format ...
-        from htr_core.batch import main as read_main
+        from htr_core.batch.runner import main as read_main
 
         logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
         return read_main(argv[1:])

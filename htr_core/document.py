@@ -14,8 +14,8 @@ from typing import Any, Union
 
 import numpy as np
 
-from htr_core.export import FORMATS, ONE_PAGE_FORMATS, export, to_hocr, to_json
-from htr_core.imageio import ImageReadError, grey_from, read_document
+from htr_core.export.formats import FORMATS, ONE_PAGE_FORMATS, export, to_hocr, to_json
+from htr_core.io.images import ImageReadError, grey_from, read_document
 from htr_core.pipeline import Pipeline, PipelineSettings
 from htr_core.types import PageResult
 

@@ -1,7 +1,8 @@
-"""Image -> PageResult: segment, read every line (or word) in batches, correct spelling.
+"""Image -> PageResult: segment, read every line (or word) in batches, check and correct.
 
-``Pipeline`` composes three parts, each replaceable: a segmenter (page -> lines and words), one
-or two recognizers (word and/or line model) and an optional spell corrector.
+``Pipeline`` composes replaceable stages: a segmenter (page -> lines and words), one or two text
+readers (the line and/or the word model with their decoders), the word check (the word model's
+check on the line model's readings, with the weights tuned for the line model) and a spell corrector.
 """
 
 from __future__ import annotations
@@ -14,20 +15,21 @@ from typing import Callable, Sequence
 import numpy as np
 
 from htr_core.choices import LEVELS, READERS, DecoderName, Language, Level, Reader
-from htr_core.decode import geometric_mean, word_runs
-from htr_core.language_model import BigramModel
-from htr_core.languages import check_language
-from htr_core.preprocess import CropGeometry
-from htr_core.runtime import Reading, Recognizer, default_model_dir
-from htr_core.segment import Segmentation, SegmentationSettings, segment_page
-from htr_core.spell import SpellCorrector, correct_reading
-from htr_core.types import Box, Decoded, LineResult, PageResult, WordResult
-from htr_core.word_boxes import ink_columns, snap_to_ink
-from htr_core.word_check import check_lines
+from htr_core.correction.spell import SpellCorrector, correct_reading
+from htr_core.correction.word_check import WordCheck
+from htr_core.decoding.ctc import geometric_mean
+from htr_core.language.bigrams import BigramModel
+from htr_core.language.word_lists import check_language
+from htr_core.layout.segment import Segmentation, SegmentationSettings, segment_page
+from htr_core.layout.word_boxes import words_from_spans
+from htr_core.recognition.reader import TextReader
+from htr_core.recognition.recognizer import default_model_dir
+from htr_core.types import Box, Decoded, LineResult, PageResult, Reading, WordResult
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
+LINE_BATCH = 8  # lines read (and reported to ``progress``) a batch at a time
 
 
 @dataclass(frozen=True)
@@ -36,13 +38,11 @@ class PipelineSettings:
     reader: Reader = "line"  # read lines with the line model, or each word with the word model
     decoder: DecoderName | None = None  # None: each model's default
     spell: bool = True
-    # How much the word model's reading of each word counts when it disagrees with the line
-    # model's (``word_check``; 0: the line model alone). Applies with the models' default
-    # decoders, where it was tuned (benchmarks/tune_word_check.py).
-    word_check: float = 0.7
-    # How much an English word bigram model counts in that check, choosing among the words the
-    # two models offer by the words around them (0: not at all; tuned there too).
-    language_model: float = 0.6
+    # The word model's check on the line model's readings, at the weights tuned for the line
+    # model (its config's ``word_check``); only with the models' default decoders, in English.
+    word_check: bool = True
+    # The English word-pair model's part in that check.
+    language_model: bool = True
     # The lexicon and spelling list to read in; the word model's check and the word-pair model
     # are English only (the word model reads no accents), so other languages read without them.
     language: Language = "en"
@@ -58,27 +58,42 @@ class PipelineSettings:
         return replace(self, segmentation=drawing)
 
 
+def word_check_for(line: TextReader | None, word: TextReader | None, settings: PipelineSettings) -> WordCheck | None:
+    """The word check these settings ask for, where both models are there and the line model's
+    config has its weights."""
+    if (line is None or word is None or not line.recognizer.config.line_mode or not settings.word_check
+            or settings.decoder is not None or settings.language != "en"):
+        return None
+    config = line.recognizer.config.word_check
+    if config is None:
+        return None
+    return WordCheck(word, config, BigramModel.english() if settings.language_model else None)
+
+
 class Pipeline:
     def __init__(
         self,
-        line_recognizer: Recognizer | None,
-        word_recognizer: Recognizer | None = None,
+        line_reader: TextReader | None,
+        word_reader: TextReader | None = None,
         corrector: SpellCorrector | None = None,
         settings: PipelineSettings = PipelineSettings(),
         segmenter: Callable[[np.ndarray, SegmentationSettings], Segmentation] = segment_page,
+        word_check: WordCheck | None = None,
     ):
-        if line_recognizer is None and word_recognizer is None:
-            raise ValueError("a pipeline needs a line or a word recognizer")
+        """``word_check``: the check on line readings (default: ``word_check_for`` the settings)."""
+        if line_reader is None and word_reader is None:
+            raise ValueError("a pipeline needs a line or a word reader")
         if settings.level not in LEVELS:
             raise ValueError(f"unknown level {settings.level!r}; choose one of {', '.join(LEVELS)}")
         if settings.reader not in READERS:
             raise ValueError(f"unknown reader {settings.reader!r}; choose one of {', '.join(READERS)}")
         check_language(settings.language)
-        self.line_recognizer = line_recognizer and line_recognizer.with_language(settings.language)
-        self.word_recognizer = word_recognizer and word_recognizer.with_language(settings.language)
+        self.line_reader = line_reader and line_reader.with_language(settings.language).with_decoder(settings.decoder)
+        self.word_reader = word_reader and word_reader.with_language(settings.language).with_decoder(settings.decoder)
         self.corrector = corrector
         self.settings = settings
         self.segmenter = segmenter
+        self.word_check = word_check or word_check_for(self.line_reader, self.word_reader, settings)
 
     @classmethod
     def from_model_dir(cls, models_dir: Path | None = None, settings: PipelineSettings = PipelineSettings(),
@@ -86,16 +101,24 @@ class Pipeline:
         """The shipped models (``models/line`` and ``models/word``) with spell correction."""
         line_dir = Path(models_dir) / "line" if models_dir else default_model_dir(True)
         word_dir = Path(models_dir) / "word" if models_dir else default_model_dir(False)
-        line = Recognizer(line_dir, decoder=settings.decoder, threads=threads) if line_dir.exists() else None
-        word = Recognizer(word_dir, decoder=settings.decoder, threads=threads) if word_dir.exists() else None
+        line = TextReader.load(line_dir, threads=threads) if line_dir.exists() else None
+        word = TextReader.load(word_dir, threads=threads) if word_dir.exists() else None
         return cls(line, word, SpellCorrector(language=settings.language) if settings.spell else None, settings)
 
     def with_settings(self, settings: PipelineSettings) -> "Pipeline":
-        """The same loaded models under other settings (cheap: nothing is reloaded)."""
+        """The same loaded models under other settings (cheap: nothing is reloaded; the readers
+        keep their own decoders, ``settings.decoder`` chooses another)."""
         corrector = self.corrector if settings.spell else None
         if settings.spell and (corrector is None or corrector.language != settings.language):
             corrector = SpellCorrector(language=settings.language)
-        return Pipeline(self.line_recognizer, self.word_recognizer, corrector, settings, self.segmenter)
+        return Pipeline(self._default(self.line_reader), self._default(self.word_reader), corrector, settings,
+                        self.segmenter)
+
+    def _default(self, reader: TextReader | None) -> TextReader | None:
+        """``reader`` with its model's own decoder again (a pipeline's readers carry its settings' decoder)."""
+        if reader is None or reader.decoder.config.name == reader.recognizer.config.decoder.name:
+            return reader
+        return reader.with_decoder(reader.recognizer.config.decoder.name)
 
     def _raw_and_corrected(self, reading: Decoded) -> tuple[str, str]:
         """The network's own reading (before any lexicon), and the corrected text."""
@@ -113,7 +136,7 @@ class Pipeline:
         segmentation = self.segmenter(grey, self.settings.segmentation)
         if level == "auto":
             if not segmentation.lines:
-                return PageResult(width, height, (), "page", self._model_name())
+                return PageResult(width, height, (), "page", self._reader_for("line").name)
             if len(segmentation.lines) == 1:
                 # One line found: read its clean crop (specks and margins left out) as a word or a line.
                 line = segmentation.lines[0]
@@ -122,14 +145,10 @@ class Pipeline:
                                          segmentation.to_page, line.polygon, line.baseline)
         return self._read_page(segmentation, progress)
 
-    def _model_name(self) -> str:
-        recognizer = self.line_recognizer or self.word_recognizer
-        return recognizer.model_dir.name
-
-    def _recognizer_for(self, level: str) -> Recognizer:
-        if level == "word" and self.word_recognizer is not None:
-            return self.word_recognizer
-        return self.line_recognizer or self.word_recognizer  # type: ignore[return-value]
+    def _reader_for(self, level: str) -> TextReader:
+        if level == "word" and self.word_reader is not None:
+            return self.word_reader
+        return self.line_reader or self.word_reader  # type: ignore[return-value]
 
     def _read_single(self, image: np.ndarray, box: Box, level: str, page_size: tuple[int, int],
                      to_page: Callable[[Box], Box] | None = None,
@@ -138,67 +157,57 @@ class Pipeline:
         """Read ``image`` (the whole input, or its one line, outlined on the page by ``polygon``)
         as a single word or line at ``box`` (in the frame that ``to_page`` maps to the page; by
         default the page's own)."""
-        recognizer = self._recognizer_for(level)
-        read = recognizer.read_with_geometry([image], decoder=self.settings.decoder)
-        reading, geometry = self._checked(recognizer, read, [image])[0], read[0].geometry
-        words = words_from_spans(reading, geometry, box, recognizer, image, to_page)
-        raw, corrected = self._raw_and_corrected(reading)
-        line = LineResult(to_page(box) if to_page else box, raw, reading.confidence, corrected, words, polygon,
-                          baseline)
+        reader = self._reader_for(level)
+        readings, decoded = self._decoded(reader, [image])
+        line = self._line_result(image, box, to_page, polygon, baseline, readings[0], decoded[0])
         width, height = page_size
-        return PageResult(width, height, (line,) if reading.text else (), level, recognizer.model_dir.name)
+        return PageResult(width, height, (line,) if decoded[0].text else (), level, reader.name)
 
     def _read_page(self, segmentation: Segmentation, progress: Progress | None) -> PageResult:
-        use_words = self.settings.reader == "word" and self.word_recognizer is not None
-        recognizer = self.word_recognizer if use_words else self._recognizer_for("line")
+        use_words = self.settings.reader == "word" and self.word_reader is not None
+        reader = self.word_reader if use_words else self._reader_for("line")
         lines: list[LineResult] = []
         total = len(segmentation.lines)
         if progress is not None and total:
             progress(0, total)  # the lines are found: reading starts
-        batch = 8
-        for start in range(0, total, batch):
-            indices = range(start, min(start + batch, total))
-            read = self._lines_from_words if use_words else self._lines_from_lines
-            lines.extend(read(recognizer, segmentation, indices))
+        for start in range(0, total, LINE_BATCH):
+            indices = range(start, min(start + LINE_BATCH, total))
+            if use_words:
+                lines.extend(self._lines_from_words(reader, segmentation, indices))
+            else:
+                crops = [segmentation.line_images[i] for i in indices]
+                for index, crop, reading, line in zip(indices, crops, *self._decoded(reader, crops)):
+                    segment = segmentation.lines[index]
+                    lines.append(self._line_result(crop, segment.crop_box, segmentation.to_page, segment.polygon,
+                                                   segment.baseline, reading, line))
             if progress is not None:
-                progress(min(start + batch, total), total)
+                progress(min(start + LINE_BATCH, total), total)
         lines = [replace(line, flagged=True) if line.confidence < self.settings.flag_below else line
                  for line in lines]
         kept = tuple(line for line in lines
                      if line.corrected.strip() and not (line.flagged and self.settings.drop_flagged))
-        return PageResult(segmentation.width, segmentation.height, kept, "page", recognizer.model_dir.name)
+        return PageResult(segmentation.width, segmentation.height, kept, "page", reader.name)
 
-    def _lines_from_lines(self, recognizer: Recognizer, segmentation: Segmentation,
-                          indices: Sequence[int]) -> list[LineResult]:
-        crops = [segmentation.line_images[i] for i in indices]
-        chunk = [segmentation.lines[i] for i in indices]
-        read = recognizer.read_with_geometry(crops, len(crops), self.settings.decoder)
-        results = []
-        for segment, crop, reading, geometry in zip(chunk, crops, self._checked(recognizer, read, crops),
-                                                    [r.geometry for r in read]):
-            words = words_from_spans(reading, geometry, segment.crop_box, recognizer, crop, segmentation.to_page)
-            raw, corrected = self._raw_and_corrected(reading)
-            results.append(LineResult(segment.box, raw, reading.confidence, corrected, words, segment.polygon,
-                                      segment.baseline))
-        return results
+    def _decoded(self, reader: TextReader, crops: Sequence[np.ndarray]) -> tuple[list[Reading], list[Decoded]]:
+        """The crops read as lines (one batch), checked by the word model where the pipeline has that check."""
+        readings, decoded = reader.read_with_frames(crops, len(crops))
+        if self.word_check is not None and reader is self.line_reader:
+            decoded = self.word_check(reader, readings, decoded, crops)
+        return readings, decoded
 
-    def _checked(self, recognizer: Recognizer, read: Sequence[Reading], crops: Sequence[np.ndarray]) -> list[Decoded]:
-        """The line model's readings with each word checked by the word model (``word_check``),
-        where there is a word model, a weight for it and the default decoders."""
-        word_reader = self.word_recognizer
-        if (word_reader is None or recognizer is word_reader or not recognizer.config.line_mode
-                or not self.settings.word_check or self.settings.decoder is not None
-                or self.settings.language != "en"):
-            return [r.decoded for r in read]
-        pieces = [word_crops(reading, recognizer, crop) for reading, crop in zip(read, crops)]
-        weight = self.settings.language_model
-        return check_lines(read, pieces, recognizer, word_reader, self.settings.word_check,
-                           BigramModel.english() if weight else None, weight)
+    def _line_result(self, crop: np.ndarray, box: Box, to_page: Callable[[Box], Box] | None,
+                     polygon: tuple[tuple[int, int], ...], baseline: tuple[tuple[int, int], ...],
+                     reading: Reading, decoded: Decoded) -> LineResult:
+        """One line's result: ``crop`` was cut at ``box``, in the frame ``to_page`` maps to the page."""
+        words = words_from_spans(decoded, reading, box, crop, to_page)
+        raw, corrected = self._raw_and_corrected(decoded)
+        return LineResult(to_page(box) if to_page else box, raw, decoded.confidence, corrected, words, polygon,
+                          baseline)
 
-    def _lines_from_words(self, recognizer: Recognizer, segmentation: Segmentation,
+    def _lines_from_words(self, reader: TextReader, segmentation: Segmentation,
                           indices: Sequence[int]) -> list[LineResult]:
         crops = [crop for i in indices for crop in segmentation.word_images(i)]
-        readings = iter(recognizer.read(crops, 32, self.settings.decoder) if crops else [])
+        readings = iter(reader.read(crops, 32) if crops else [])
         results = []
         for segment in (segmentation.lines[i] for i in indices):
             read = [(box, reading) for box, reading in zip(segment.words, readings) if reading.text]
@@ -209,36 +218,3 @@ class Pipeline:
             results.append(LineResult(segment.box, raw, confidence, corrected, words, segment.polygon,
                                       segment.baseline))
         return results
-
-
-def words_from_spans(reading: Decoded, geometry: CropGeometry, box: Box, recognizer: Recognizer,
-                     crop: np.ndarray | None = None,
-                     to_page: Callable[[Box], Box] | None = None) -> tuple[WordResult, ...]:
-    """Word boxes from the CTC time spans of a reading of the crop at ``box``.
-
-    Each space-separated run of characters spans from its first character's first step to its
-    last character's last step; given the ``crop`` that was read, the boxes are then moved onto
-    its ink (``word_boxes.snap_to_ink``). ``to_page`` maps boxes from the crop's frame (a
-    deskewed page) back to the page.
-    """
-    groups = word_runs(reading.char_spans)
-    extents = [(recognizer.step_to_crop_x(geometry, g[0].start), recognizer.step_to_crop_x(geometry, g[-1].end))
-               for g in groups]
-    if crop is not None and extents:
-        extents = snap_to_ink(extents, ink_columns(crop))
-    words = []
-    for spans, (left, right) in zip(groups, extents):
-        x0 = min(max(box.x0 + int(left), box.x0), box.x1 - 1)
-        x1 = min(max(box.x0 + int(np.ceil(right)), x0 + 1), box.x1)
-        word_box = Box(x0, box.y0, x1, box.y1)
-        words.append(WordResult(to_page(word_box) if to_page else word_box, "".join(s.char for s in spans),
-                                geometric_mean([s.confidence for s in spans])))
-    return tuple(words)
-
-
-def word_crops(reading: Reading, recognizer: Recognizer, crop: np.ndarray) -> list[np.ndarray]:
-    """The line-high crop of each word of a reading of ``crop``, cut at its word boxes."""
-    height, width = crop.shape
-    boxes = [word.box for word in words_from_spans(reading.decoded, reading.geometry, Box(0, 0, width, height),
-                                                   recognizer, crop)]
-    return [crop[:, box.x0 : box.x1] for box in boxes]

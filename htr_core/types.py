@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Sequence
+
+import numpy as np
+
+
+def check_keys(cls, data: dict, what: str) -> dict:
+    """Typed configs refuse unknown keys: a misspelt option is an error, not a silent default."""
+    unknown = set(data) - {f.name for f in fields(cls)}
+    if unknown:
+        raise ValueError(f"unknown {what} keys: {sorted(unknown)}")
+    return data
 
 
 @dataclass(frozen=True)
@@ -32,6 +42,31 @@ class Decoded:
         spans = tuple(CharSpan(**span) for span in data.get("char_spans", ()))
         return cls(text=data["text"], confidence=float(data["confidence"]), char_spans=spans,
                    free_text=data.get("free_text"))
+
+
+@dataclass(frozen=True)
+class CropGeometry:
+    """Where a model's input columns came from in its crop: crop x = left + model x / scale."""
+
+    left: int
+    scale: float
+
+    def crop_x(self, model_x: float) -> float:
+        return self.left + model_x / self.scale
+
+
+@dataclass(frozen=True, eq=False)
+class Reading:
+    """What a recognizer made of one crop: (time, classes) log-probabilities, and where in the
+    crop each output step's columns came from (``downsample`` input columns a step)."""
+
+    log_probs: np.ndarray
+    geometry: CropGeometry
+    downsample: int
+
+    def step_to_crop_x(self, step: float) -> float:
+        """Crop x coordinate of the left edge of output time step ``step``."""
+        return self.geometry.crop_x(step * self.downsample)
 
 
 @dataclass(frozen=True)

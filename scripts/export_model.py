@@ -12,8 +12,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from htr_core.model import export_onnx, load_keras_model  # noqa: E402
-from htr_core.model_config import CHARSET_FILE, CONFIG_FILE, KERAS_FILE, ONNX_FILE, ModelConfig  # noqa: E402
+from htr_core.training.model import export_onnx, load_keras_model  # noqa: E402
+from htr_core.recognition.model_config import CHARSET_FILE, CONFIG_FILE, KERAS_FILE, ONNX_FILE, ModelConfig  # noqa: E402
 
 SHIPPED = (CHARSET_FILE, CONFIG_FILE, "train_state.json", "training_config.json")
 

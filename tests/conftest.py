@@ -111,16 +111,20 @@ def spelled_logits(text: str, steps: int, charset) -> np.ndarray:
 
 
 @pytest.fixture
-def fake_recognizer(tmp_path):
-    """A Recognizer with a real model directory layout whose model call reads fixed texts."""
+def fake_reader(tmp_path):
+    """A TextReader over a real model directory layout whose model call reads fixed texts (best
+    path); its recognizer records each batch's shape in ``calls``. Line models carry word check weights."""
     from htr_core.charset import Charset
-    from htr_core.model_config import ModelConfig
-    from htr_core.runtime import Recognizer
+    from htr_core.decoding.config import DecoderConfig
+    from htr_core.recognition.model_config import ModelConfig, WordCheckConfig
+    from htr_core.recognition.reader import TextReader
+    from htr_core.recognition.recognizer import Recognizer
 
     def make(texts, line_mode=True, width=512, name="line", lexicon=None, **settings):
         model_dir = tmp_path / name
         model_dir.mkdir(exist_ok=True)
-        config = ModelConfig(name=name, line_mode=line_mode, width=width, decoder="bestpath", **settings)
+        settings.setdefault("word_check", WordCheckConfig() if line_mode else None)
+        config = ModelConfig(name=name, line_mode=line_mode, width=width, decoder=DecoderConfig("bestpath"), **settings)
         (model_dir / "config.json").write_text(config.to_json())
         charset = Charset()
         charset.save(model_dir / "charset.txt")
@@ -133,9 +137,9 @@ def fake_recognizer(tmp_path):
             out = [spelled_logits(queue.pop(0) if queue else "", steps, charset) for _ in range(len(batch))]
             return np.stack(out)
 
-        recognizer = Recognizer(model_dir, backend=backend, lexicon=lexicon)
+        recognizer = Recognizer(model_dir, backend=backend)
         recognizer.calls = calls
-        return recognizer
+        return TextReader.of(recognizer, lexicon=lexicon)
 
     return make
 

@@ -19,7 +19,7 @@ fastapi_testclient = pytest.importorskip("fastapi.testclient")
 
 @pytest.fixture(scope="module")
 def client():
-    from htr_core.api import create_app
+    from htr_core.service.api import create_app
 
     with fastapi_testclient.TestClient(create_app()) as test_client:
         yield test_client
@@ -116,7 +116,7 @@ def test_the_english_word_pair_model_can_be_turned_off(client, monkeypatch):
     real = Pipeline.with_settings
     monkeypatch.setattr(Pipeline, "with_settings", lambda self, settings: asked.append(settings) or real(self, settings))
     word = (ROOT / "sample_images" / "word_you.png").read_bytes()
-    for query, weight in (("", 0.6), ("?language_model=false", 0.0)):
+    for query, weight in (("", True), ("?language_model=false", False)):
         assert client.post(f"/v1/read{query}", files={"file": ("w.png", word)}).status_code == 200
         assert asked.pop().language_model == weight
     assert client.post("/v1/read?language_model=perhaps", files={"file": ("w.png", word)}).status_code == 422
@@ -125,7 +125,7 @@ def test_the_english_word_pair_model_can_be_turned_off(client, monkeypatch):
 def test_the_service_never_imports_tensorflow():
     import subprocess
 
-    code = ("import sys; from fastapi.testclient import TestClient; from htr_core.api import app; "
+    code = ("import sys; from fastapi.testclient import TestClient; from htr_core.service.api import app; "
             "c = TestClient(app); assert c.get('/health').status_code == 200; "
             "print('tensorflow' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
@@ -146,33 +146,33 @@ def test_language_reaches_the_pipeline_and_unknown_ones_are_refused(client, monk
 
 
 def test_page_n_of_a_long_document_decodes_that_page_only(client, monkeypatch):
-    import htr_core.api
+    import htr_core.service.api
     from PIL import Image
 
     frames = [Image.fromarray(draw_text(text)) for text in ("one", "two", "three")]
     buffer = io.BytesIO()
     frames[0].save(buffer, format="TIFF", save_all=True, append_images=frames[1:])
     asked = []
-    real = htr_core.api.read_document
-    monkeypatch.setattr(htr_core.api, "read_document", lambda data, pages=None: asked.append(pages) or real(data, pages=pages))
+    real = htr_core.service.api.read_document
+    monkeypatch.setattr(htr_core.service.api, "read_document", lambda data, pages=None: asked.append(pages) or real(data, pages=pages))
     reply = client.post("/v1/read?page=3", files={"file": ("doc.tif", buffer.getvalue())})
     assert reply.status_code == 200 and [p["page"] for p in reply.json()["pages"]] == [3]
     assert asked == [[2]]
     assert client.post("/v1/read?page=4", files={"file": ("doc.tif", buffer.getvalue())}).status_code == 400
 
 
-def _limited_client(fake_recognizer, **limits):
-    from htr_core.api import create_app
+def _limited_client(fake_reader, **limits):
+    from htr_core.service.api import create_app
     from htr_core.pipeline import Pipeline
-    from htr_core.service_limits import ServiceLimits
+    from htr_core.service.limits import ServiceLimits
 
-    pipeline = Pipeline(fake_recognizer(["word"] * 100), fake_recognizer(["word"] * 100, line_mode=False, width=128,
+    pipeline = Pipeline(fake_reader(["word"] * 100), fake_reader(["word"] * 100, line_mode=False, width=128,
                                                                          name="word"))
     return fastapi_testclient.TestClient(create_app(lambda: pipeline, ServiceLimits(**limits)))
 
 
-def test_an_upload_past_the_limit_is_refused_before_it_is_spooled(fake_recognizer):
-    client = _limited_client(fake_recognizer, max_upload_bytes=1000)
+def test_an_upload_past_the_limit_is_refused_before_it_is_spooled(fake_reader):
+    client = _limited_client(fake_reader, max_upload_bytes=1000)
     big = png_bytes(np.random.default_rng(0).integers(0, 255, (200, 200), dtype=np.uint8))
     assert client.post("/v1/read", files={"file": ("big.png", big)}).status_code == 413
     # A body announced past the limit is refused from its Content-Length, before any byte is read.
@@ -187,10 +187,10 @@ def test_an_upload_past_the_limit_is_refused_before_it_is_spooled(fake_recognize
     assert client.post("/v1/read", files={"file": ("w.png", png_bytes(draw_text("ok")))}).status_code == 200
 
 
-def test_reads_past_the_workers_and_queue_are_turned_away_with_retry_after(fake_recognizer):
+def test_reads_past_the_workers_and_queue_are_turned_away_with_retry_after(fake_reader):
     import threading
 
-    client = _limited_client(fake_recognizer, workers=1, queue=0, queue_wait=0.1)
+    client = _limited_client(fake_reader, workers=1, queue=0, queue_wait=0.1)
     gate, entered = threading.Event(), threading.Event()
     import htr_core.pipeline as pipeline_module
 
@@ -217,8 +217,8 @@ def test_reads_past_the_workers_and_queue_are_turned_away_with_retry_after(fake_
     assert replies[0].status_code == 200
 
 
-def test_a_read_past_its_deadline_is_stopped(fake_recognizer):
-    client = _limited_client(fake_recognizer, timeout=0.0)
+def test_a_read_past_its_deadline_is_stopped(fake_reader):
+    client = _limited_client(fake_reader, timeout=0.0)
     page, _ = draw_page(["one line", "two lines", "three lines"])
     reply = client.post("/v1/read?level=page", files={"file": ("p.png", png_bytes(page))})
     assert reply.status_code == 504 and "stopped" in reply.json()["detail"]
@@ -238,9 +238,9 @@ def test_declared_types_names_and_errors_are_kept_plain(client):
     assert refused.status_code == 422 and secret not in refused.text
 
 
-def test_an_api_key_can_be_required(fake_recognizer, monkeypatch):
+def test_an_api_key_can_be_required(fake_reader, monkeypatch):
     monkeypatch.setenv("HTR_API_KEY", "letmein")
-    client = _limited_client(fake_recognizer)
+    client = _limited_client(fake_reader)
     word = png_bytes(draw_text("word"))
     assert client.post("/v1/read", files={"file": ("w.png", word)}).status_code == 401
     assert client.post("/v1/read", files={"file": ("w.png", word)}, headers={"X-API-Key": "nope"}).status_code == 401

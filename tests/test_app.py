@@ -7,10 +7,8 @@ module serves a drawn image instead (the real canvas is covered by the browser t
 from __future__ import annotations
 
 import io
-import struct
 import sys
 import types
-import zlib
 
 import numpy as np
 import pytest

@@ -100,8 +100,8 @@ def test_the_english_word_pair_model_can_be_turned_off():
     from htr_core.cli import _pipeline, build_parser
 
     image = ["--mode", "infer", "--img_file", str(SAMPLE_WORD)]
-    assert _pipeline(build_parser().parse_args(image)).settings.language_model > 0
-    assert _pipeline(build_parser().parse_args([*image, "--no_language_model"])).settings.language_model == 0
+    assert _pipeline(build_parser().parse_args(image)).settings.language_model is True
+    assert _pipeline(build_parser().parse_args([*image, "--no_language_model"])).settings.language_model is False
     result = run_cli(*image, "--level", "line", "--no_language_model")
     assert result.returncode == 0 and result.stdout.strip(), result.stderr
 
@@ -129,18 +129,19 @@ def test_train_without_data_fails_clearly():
                                            ("line", ["line_disagreement", "line_returns"])])
 def test_shipped_onnx_reads_like_its_keras_weights(name, samples):
     """The int8-recurrent ONNX file the app runs reads the sample images as the Keras weights do."""
-    from htr_core.decode import log_softmax
-    from htr_core.imageio import read_image
-    from htr_core.metrics import error_rates
-    from htr_core.runtime import Recognizer
+    from htr_core.evaluation.metrics import error_rates
+    from htr_core.io.images import read_image
+    from htr_core.recognition.reader import TextReader
+    from htr_core.recognition.recognizer import Recognizer
 
     crops = [read_image(ROOT / "sample_images" / f"{sample}.png") for sample in samples]
-    onnx_model = Recognizer(MODELS_DIR / name)
-    keras_model = Recognizer(MODELS_DIR / name, prefer="keras")
-    for onnx_logits, keras_logits in zip(onnx_model.logits(crops), keras_model.logits(crops)):
-        assert np.abs(np.exp(log_softmax(onnx_logits)) - np.exp(log_softmax(keras_logits))).max() < 0.1
-    onnx_texts = [reading.text for reading in onnx_model.read(crops, decoder="bestpath")]
-    keras_texts = [reading.text for reading in keras_model.read(crops, decoder="bestpath")]
+    onnx_model = TextReader.of(Recognizer(MODELS_DIR / name), "bestpath")
+    keras_model = TextReader.of(Recognizer(MODELS_DIR / name, prefer="keras"), "bestpath")
+    (onnx_frames, onnx_read), (keras_frames, keras_read) = onnx_model.read_with_frames(crops), keras_model.read_with_frames(crops)
+    for onnx_reading, keras_reading in zip(onnx_frames, keras_frames):
+        assert np.abs(np.exp(onnx_reading.log_probs) - np.exp(keras_reading.log_probs)).max() < 0.1
+    onnx_texts = [reading.text for reading in onnx_read]
+    keras_texts = [reading.text for reading in keras_read]
     # int8 weights may tip a character the network is torn about ("Pay" / "Pary"), no more.
     assert error_rates(keras_texts, onnx_texts).cer <= 0.02
 
@@ -151,7 +152,7 @@ def test_language_picks_the_lexicon_and_spelling_list():
     image = ["--mode", "infer", "--img_file", str(SAMPLE_WORD)]
     assert _pipeline(build_parser().parse_args(image)).settings.language == "en"
     french = _pipeline(build_parser().parse_args([*image, "--language", "fr"]))
-    assert french.settings.language == "fr" and french.line_recognizer.language == "fr"
+    assert french.settings.language == "fr" and french.line_reader.decoder.language == "fr"
     result = run_cli(*image, "--language", "fr")
     assert result.returncode == 0 and result.stdout.strip(), result.stderr
     refused = run_cli(*image, "--language", "de")
@@ -191,7 +192,7 @@ def test_the_built_wheel_reads_a_folder_from_elsewhere_into_every_format(tmp_pat
     target = tmp_path / "installed"
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
                    check=True, capture_output=True)
-    folder = _mixed_folder(tmp_path / "scans")
+    _mixed_folder(tmp_path / "scans")
     env = {**os.environ, "PYTHONPATH": str(target)}
     result = subprocess.run([sys.executable, "-m", "htr_core", "read", "scans", "-o", "out", "--format", "txt,pdf,hocr"],
                             cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
@@ -200,7 +201,7 @@ def test_the_built_wheel_reads_a_folder_from_elsewhere_into_every_format(tmp_pat
     out = tmp_path / "out"
     assert sorted(p.name for p in out.iterdir()) == ["two.hocr", "two.pdf", "two.txt", "word.hocr", "word.pdf", "word.txt"]
     assert (out / "two.txt").read_text().count("\f") == 1
-    where = subprocess.run([sys.executable, "-c", "from htr_core.runtime import default_model_dir; "
+    where = subprocess.run([sys.executable, "-c", "from htr_core.recognition.recognizer import default_model_dir; "
                             "print(default_model_dir(True))"], cwd=tmp_path, env=env, capture_output=True, text=True)
     assert where.stdout.strip().startswith(str(target))
 

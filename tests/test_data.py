@@ -115,7 +115,7 @@ def test_synthetic_words_and_lines():
 @pytest.mark.skipif(not FONTS_DIR.exists(), reason="shared fonts not present")
 def test_spaced_rendering_widens_word_gaps_more_than_letter_gaps():
     from htr_core.data.synthetic import render_text
-    from htr_core.preprocess import true_runs
+    from htr_core.recognition.crops import true_runs
 
     font = find_fonts(FONTS_DIR)[0]
 

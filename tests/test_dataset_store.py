@@ -7,8 +7,8 @@ import zipfile
 import numpy as np
 import pytest
 
-from htr_core import dataset_store
-from htr_core.dataset_store import count_pairs, save_pair, zip_pairs
+from htr_core.training import dataset_store
+from htr_core.training.dataset_store import count_pairs, save_pair, zip_pairs
 
 IMAGE = np.full((20, 60), 200, np.uint8)
 

@@ -4,15 +4,33 @@ import numpy as np
 import pytest
 
 from htr_core.charset import Charset
-from htr_core.decode import (Lexicon, align, beam_search, beam_search_candidates, beam_search_labels, best_path,
-                             ctc_log_likelihoods, decode, lexicon_or_free, log_softmax, word_by_word)
+from htr_core.decoding.beam_search import (LexiconConstraint, free_beam_search, prefix_beam_search,
+                                           prefix_beam_searches)
+from htr_core.decoding.config import DecoderConfig
+from htr_core.decoding.ctc import align, best_path, ctc_log_likelihoods, decoded_from_text, log_softmax
+from htr_core.decoding.decoder import Decoder
+from htr_core.decoding.lexicon import NO_NODE, Lexicon
 
 AB = Charset("ab")  # blank 0, a 1, b 2
 
 
 def logits(rows):
-    """Probability rows -> logits (the decoders take unnormalised scores)."""
-    return np.log(np.asarray(rows, dtype=np.float64))
+    """Probability rows -> their log-probabilities (what the decoders take)."""
+    return log_softmax(np.log(np.asarray(rows, dtype=np.float64)))
+
+
+def beam_search(matrix, charset, beam_width=16, lexicon=None, lm_weight=0.0):
+    """One search's best reading placed on the frames: free, or under the lexicon."""
+    if lexicon is None:
+        labels = free_beam_search(matrix, charset, beam_width)
+    else:
+        labels = prefix_beam_search(matrix, charset, beam_width, LexiconConstraint(lexicon, charset), lm_weight)[0]
+    return decoded_from_text(labels, matrix, charset)
+
+
+def decode(matrix, charset, name="wordbeamsearch", lexicon=None, lm_weight=0.0, oov_margin=None, by_word=False):
+    config = DecoderConfig(name, lm_weight=lm_weight, oov_margin=oov_margin)
+    return Decoder(config, charset, lexicon=lexicon, by_word=by_word)(matrix)
 
 
 def test_best_path_merges_repeats_and_keeps_blank_separated_doubles():
@@ -55,10 +73,11 @@ def test_beam_search_offers_its_best_whole_words_in_order():
     # "aa" is likelier than "ab", which is likelier than "b"; only whole lexicon words are offered.
     matrix = log_softmax(logits([[.05, .9, .05], [.9, .05, .05], [.05, .55, .4]]))
     lexicon = Lexicon(["aa", "ab", "b"])
-    offered = beam_search_candidates(matrix, AB, lexicon=lexicon, count=3)
+    constraint = LexiconConstraint(lexicon, AB)
+    offered = prefix_beam_search(matrix, AB, constraint=constraint, count=3)
     assert [AB.decode(labels) for labels in offered] == ["aa", "ab", "b"]
-    assert beam_search_labels(matrix, AB, lexicon=lexicon) == offered[0]
-    assert len(beam_search_candidates(matrix, AB, lexicon=lexicon, count=2)) == 2
+    assert prefix_beam_search(matrix, AB, constraint=constraint) == offered[:1]
+    assert len(prefix_beam_search(matrix, AB, constraint=constraint, count=2)) == 2
 
 
 def test_ctc_likelihood_sums_every_alignment():
@@ -93,13 +112,13 @@ def test_words_outside_the_lexicon_keep_their_free_reading():
     # Confidently "aa": the lexicon's "ab" is far less likely, so the free reading stays.
     sure = logits([[.01, .98, .01], [.98, .01, .01], [.01, .98, .01]])
     assert beam_search(sure, AB, lexicon=ab_word).text == "ab"
-    assert lexicon_or_free(sure, AB, 16, ab_word, 0.0, oov_margin=2.0).text == "aa"
+    assert decode(sure, AB, lexicon=ab_word, oov_margin=2.0).text == "aa"
     # Unsure between "aa" and "ab": the lexicon word is close enough and wins.
     unsure = logits([[.05, .9, .05], [.9, .05, .05], [.05, .55, .4]])
-    corrected = lexicon_or_free(unsure, AB, 16, ab_word, 0.0, oov_margin=2.0)
+    corrected = decode(unsure, AB, lexicon=ab_word, oov_margin=2.0)
     assert corrected.text == "ab" and corrected.free_text == "aa"  # what the network read is kept
-    assert beam_search(unsure, AB).free_text is None  # no lexicon, nothing to keep
-    assert decode(unsure, AB, "wordbeamsearch", 16, ab_word, 0.0, oov_margin=0.1).text == "aa"
+    assert decode(unsure, AB, "beamsearch").free_text is None  # no lexicon, nothing to keep
+    assert decode(unsure, AB, lexicon=ab_word, oov_margin=0.1).text == "aa"
 
 
 def test_word_beam_search_leaves_digits_and_spaces_free():
@@ -136,20 +155,61 @@ def test_align_handles_doubles_that_need_a_blank():
     assert align(log_probs, [1, 1], AB.blank_index).tolist() == [1, 0, 1]
 
 
-def test_decode_dispatch_and_errors():
+def test_decoders_by_name_and_an_unknown_name():
     matrix = logits([[.1, .8, .1]])
     assert decode(matrix, AB, "bestpath").text == "a"
+    assert decode(matrix, AB, "beamsearch").text == "a"
     assert decode(matrix, AB, "wordbeamsearch", lexicon=Lexicon(["a"])).text == "a"
-    with pytest.raises(ValueError, match="lexicon"):
-        decode(matrix, AB, "wordbeamsearch")
     with pytest.raises(ValueError, match="unknown decoder"):
-        decode(matrix, AB, "greedy")
+        DecoderConfig("greedy")
+
+
+def test_a_decoder_without_a_lexicon_loads_its_languages():
+    french = Decoder(DecoderConfig("wordbeamsearch", lexicon_size=2000), Charset("abcdefghijklmnopqrstuvwxyzé"),
+                     language="fr")
+    assert "été" in french.lexicon and french.lexicon is Lexicon.for_language("fr", 2000)
+    assert french.with_language("en").lexicon is Lexicon.for_language("en", 2000)
 
 
 def test_english_lexicon_comes_from_the_package_word_list():
     lexicon = Lexicon.for_language("en", size=5000)
     assert "the" in lexicon and "The" in lexicon
     assert lexicon.is_prefix("th") and not lexicon.is_prefix("qzx")
+
+
+def test_lexicon_trie_steps_many_prefixes_at_once():
+    lexicon = Lexicon({"ab": 3, "abc": 1, "b": 4})
+    a, b, c = (lexicon.letter_index[char] for char in "abc")
+    after_a = lexicon.node_of("a")
+    found = lexicon.children(np.array([0, 0, after_a, after_a, NO_NODE]), np.array([a, c, b, a, a]))
+    assert found[0] == after_a and found[2] == lexicon.node_of("ab")
+    assert list(found[[1, 3, 4]]) == [NO_NODE] * 3  # no word starts "c", none goes "aa", none from nowhere
+    assert lexicon.node_is_word[lexicon.node_of("ab")] and not lexicon.node_is_word[after_a]
+    assert lexicon.node_prior[lexicon.node_of("b")] == pytest.approx(np.log(4 / 8))
+
+
+def random_frames(rng, steps, classes, sharpness=3.0):
+    return log_softmax(rng.normal(size=(steps, classes)) * sharpness)
+
+
+def test_compiled_free_search_agrees_with_the_numpy_search():
+    rng = np.random.default_rng(7)
+    charset = Charset("abc d")
+    for _ in range(40):
+        frames = random_frames(rng, int(rng.integers(1, 30)), charset.num_classes)
+        assert free_beam_search(frames, charset, 8) == prefix_beam_search(frames, charset, 8)[0]
+
+
+def test_searches_stepped_together_read_as_each_alone():
+    rng = np.random.default_rng(3)
+    charset = Charset("abc d")
+    constraint = LexiconConstraint(Lexicon({"ab": 5, "abc": 2, "ca": 3, "d": 1, "bad": 2}), charset)
+    frames = [random_frames(rng, int(rng.integers(1, 25)), charset.num_classes) for _ in range(12)]
+    frames.append(logits([[1.0] + [1e-5] * (charset.num_classes - 1)] * 4))  # only the blank passes
+    for lm_weight in (0.0, 0.5):
+        together = prefix_beam_searches(frames, charset, 8, constraint, lm_weight, count=3)
+        assert together == [prefix_beam_search(f, charset, 8, constraint, lm_weight, count=3) for f in frames]
+    assert together[-1] == [()]
 
 
 def test_lexicon_never_cuts_a_word_it_lacks_into_words_it_has():
@@ -160,7 +220,7 @@ def test_lexicon_never_cuts_a_word_it_lacks_into_words_it_has():
     assert beam_search(rows, charset).text == "ab"
     assert beam_search(rows, charset, lexicon=halves).text == "a b"
     # However generous the margin, the lexicon may not split the free reading's word.
-    assert lexicon_or_free(rows, charset, 16, halves, 0.0, oov_margin=100.0).text == "ab"
+    assert decode(rows, charset, lexicon=halves, oov_margin=100.0).text == "ab"
 
 
 def test_word_by_word_rereads_only_the_words_the_lexicon_lacks():
@@ -173,13 +233,12 @@ def test_word_by_word_rereads_only_the_words_the_lexicon_lacks():
     ])
     ab_words = Lexicon(["ab", "b"])
     assert beam_search(rows, charset).text == "aa b 7"
-    decoded = word_by_word(rows, charset, 16, ab_words, 0.0, oov_margin=2.0)
+    decoded = decode(rows, charset, lexicon=ab_words, oov_margin=2.0, by_word=True)
     assert decoded.text == "ab b 7" and decoded.free_text == "aa b 7"
     assert "".join(s.char for s in decoded.char_spans) == "ab b 7"
     assert [s.start for s in decoded.char_spans] == [0, 2, 3, 4, 5, 6]
-    assert decode(rows, charset, "wordbeamsearch", 16, ab_words, 0.0, 2.0, by_word=True).text == "ab b 7"
     # A reading the model is sure of stays, however the lexicon would have it.
-    assert word_by_word(rows, charset, 16, ab_words, 0.0, oov_margin=0.1).text == "aa b 7"
+    assert decode(rows, charset, lexicon=ab_words, oov_margin=0.1, by_word=True).text == "aa b 7"
 
 
 def test_decoded_readings_attach_punctuation_to_their_word():
@@ -199,4 +258,4 @@ def test_word_by_word_keeps_an_ending_the_lexicon_would_drop():
     ab_word = Lexicon(["ab"])
     assert beam_search(rows, charset).text == "ab's"
     assert beam_search(rows, charset, lexicon=ab_word).text in ("ab'", "ab")  # the ending cannot be read
-    assert word_by_word(rows, charset, 16, ab_word, 0.0, oov_margin=50.0).text == "ab's"
+    assert decode(rows, charset, lexicon=ab_word, oov_margin=50.0, by_word=True).text == "ab's"

@@ -10,7 +10,7 @@ from PIL import Image
 
 import htr_core
 from htr_core.document import Document, export_pages
-from htr_core.imageio import ImageReadError
+from htr_core.io.images import ImageReadError
 from htr_core.types import Box, LineResult, PageResult, WordResult
 
 from conftest import draw_text, png_bytes
@@ -19,10 +19,10 @@ XHTML = "{http://www.w3.org/1999/xhtml}"
 
 
 @pytest.fixture
-def pipeline(fake_recognizer):
+def pipeline(fake_reader):
     from htr_core.pipeline import Pipeline
 
-    return Pipeline(fake_recognizer(["hello"] * 20), fake_recognizer(["hello"] * 20, line_mode=False, width=128,
+    return Pipeline(fake_reader(["hello"] * 20), fake_reader(["hello"] * 20, line_mode=False, width=128,
                                                                     name="word"))
 
 

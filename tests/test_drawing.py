@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from htr_core.data.canvas import CANVAS_HEIGHT, CANVAS_WIDTH, draw_on_canvas
-from htr_core.segment import SegmentationSettings, segment_page
+from htr_core.layout.segment import SegmentationSettings, segment_page
 
 FACES = ("futural", "rowmans")  # single-stroke print, as a mouse or a finger writes
 

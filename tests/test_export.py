@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from htr_core.export import ALTO_NS, PAGE_NS, export, to_alto, to_page_xml
+from htr_core.export.formats import ALTO_NS, PAGE_NS, export, to_alto, to_page_xml
 from htr_core.types import Box, LineResult, PageResult, WordResult
 
 PAGE_XSD = Path(__file__).parent / "schemas" / "page.xsd"

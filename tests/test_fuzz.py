@@ -10,9 +10,12 @@ from PIL import Image
 
 from htr_core.charset import Charset
 from htr_core.choices import DECODERS
-from htr_core.decode import Lexicon, decode
-from htr_core.imageio import ImageReadError, read_document
-from htr_core.segment import segment_page
+from htr_core.decoding.config import DecoderConfig
+from htr_core.decoding.ctc import log_softmax
+from htr_core.decoding.decoder import Decoder
+from htr_core.decoding.lexicon import Lexicon
+from htr_core.io.images import ImageReadError, read_document
+from htr_core.layout.segment import segment_page
 
 
 def _encoded(fmt: str, mode: str = "L", frames: int = 1) -> bytes:
@@ -82,12 +85,13 @@ def test_decoders_give_finite_readings_for_random_and_broken_logits(steps, seed,
     logits = rng.normal(0, rng.uniform(0.1, 20), (steps, CHARSET.num_classes))
     if broken is not None and steps:
         logits[rng.random(logits.shape) < 0.3] = broken
-    reading = decode(logits, CHARSET, decoder, 4, LEXICON, 0.5, 5.0, by_word=by_word)
+    config = DecoderConfig(decoder, beam_width=4, lm_weight=0.5, oov_margin=5.0)
+    reading = Decoder(config, CHARSET, lexicon=LEXICON, by_word=by_word)(log_softmax(logits))
     assert set(reading.text) <= set(CHARSET.characters)
     assert 0.0 <= reading.confidence <= 1.0
     assert all(0.0 <= span.confidence <= 1.0 for span in reading.char_spans)
 
 
 def test_a_wholly_nan_model_output_reads_as_nothing_confident():
-    reading = decode(np.full((20, CHARSET.num_classes), np.nan), CHARSET, "beamsearch")
+    reading = Decoder(DecoderConfig("beamsearch"), CHARSET)(log_softmax(np.full((20, CHARSET.num_classes), np.nan)))
     assert np.isfinite(reading.confidence)

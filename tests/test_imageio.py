@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from htr_core import imageio
-from htr_core.imageio import ImageReadError, read_image, read_pages
+from htr_core.io import images as imageio
+from htr_core.io.images import ImageReadError, read_image, read_pages
 
 
 def encode(image: Image.Image, fmt: str = "PNG", **kwargs) -> bytes:
@@ -166,7 +166,7 @@ def test_wide_and_deep_images_convert_without_float_copies_of_the_whole():
 
 
 def test_limits_come_from_the_environment_and_a_bad_value_is_named():
-    from htr_core.limits import ReadLimits
+    from htr_core.io.limits import ReadLimits
 
     assert ReadLimits.from_environment() == ReadLimits()
     explicit = ReadLimits(max_pages=1)
@@ -175,7 +175,7 @@ def test_limits_come_from_the_environment_and_a_bad_value_is_named():
 
 
 def test_a_malformed_limit_in_the_environment_is_a_clear_error(monkeypatch):
-    from htr_core.limits import ReadLimits
+    from htr_core.io.limits import ReadLimits
 
     monkeypatch.setenv("HTR_MAX_PAGES", "lots")
     with pytest.raises(ValueError, match="HTR_MAX_PAGES='lots' is not a number"):

@@ -2,11 +2,11 @@
 
 import pytest
 
-from htr_core.decode import Lexicon
+from htr_core.decoding.lexicon import Lexicon
 from htr_core.choices import LANGUAGES
-from htr_core.languages import check_language, word_counts
+from htr_core.language.word_lists import check_language, word_counts
 from htr_core.pipeline import Pipeline, PipelineSettings
-from htr_core.spell import SpellCorrector
+from htr_core.correction.spell import SpellCorrector
 
 from conftest import draw_page
 
@@ -29,19 +29,21 @@ def test_spelling_is_corrected_against_the_chosen_language():
     assert SpellCorrector().correct("un café") == "un café"
 
 
-def test_french_reads_with_the_french_lexicon_and_without_the_english_checks(fake_recognizer):
+def test_french_reads_with_the_french_lexicon_and_without_the_english_checks(fake_reader):
     page, _ = draw_page(["a bb ccc"])
-    line_model = fake_recognizer(["a bb ccc"] * 4)
-    word_model = fake_recognizer([], line_mode=False, width=128, name="word")
+    line_model = fake_reader(["a bb ccc"] * 4)
+    word_model = fake_reader([], line_mode=False, width=128, name="word")
     english = Pipeline(line_model, word_model, settings=PipelineSettings(level="line"))
     english.read(page)
-    assert word_model.calls  # the word model checks English lines
-    word_model.calls.clear()
+    assert word_model.recognizer.calls  # the word model checks English lines
+    word_model.recognizer.calls.clear()
     french = english.with_settings(PipelineSettings(level="line", language="fr"))
-    assert french.line_recognizer.lexicon is Lexicon.for_language("fr", french.line_recognizer.config.lexicon_size)
-    assert french.line_recognizer.run_model is not None and french.corrector.language == "fr"
+    decoder = french.line_reader.decoder
+    assert decoder.lexicon is Lexicon.for_language("fr", decoder.config.lexicon_size)
+    assert french.line_reader.recognizer is line_model.recognizer and french.corrector.language == "fr"
+    assert french.word_check is None
     french.read(page)
-    assert word_model.calls == []  # no word model check, no English word pairs
-    assert english.line_recognizer.language == "en"  # the English pipeline is unchanged
+    assert word_model.recognizer.calls == []  # no word model check, no English word pairs
+    assert english.line_reader.decoder.language == "en"  # the English pipeline is unchanged
     with pytest.raises(ValueError, match="language"):
         Pipeline(line_model, settings=PipelineSettings(language="xx"))

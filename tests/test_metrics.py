@@ -1,6 +1,6 @@
 import pytest
 
-from htr_core.metrics import error_rates, normalise_loose
+from htr_core.evaluation.metrics import error_rates, normalise_loose
 
 
 def test_cer_and_wer_sum_over_the_set():

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from htr_core.preprocess import augment_ink, crop_to_ink, fit_to_box, prepare_crop, to_ink
+from htr_core.recognition.crops import augment_ink, crop_to_ink, fit_to_box, prepare_crop, to_ink
 
 
 def test_to_ink_maps_dark_ink_to_one(word_image):
@@ -71,7 +71,7 @@ def stack_rows(*rows: np.ndarray, gap: int = 6) -> np.ndarray:
 
 def test_main_text_rows_keeps_the_writing_of_a_form_field():
     from conftest import draw_text
-    from htr_core.preprocess import main_text_rows, trim_to_ink
+    from htr_core.recognition.crops import main_text_rows, trim_to_ink
 
     label = draw_text("PRENOM", size=14, pad=1)
     name = draw_text("VALENTINE", size=30, pad=1)
@@ -88,7 +88,7 @@ def test_main_text_rows_leaves_out_neighbouring_rows_cut_by_the_crop():
     """A field cut from a form: the previous field's writing (taller than the name) half inside
     the top edge, the next label's top half at the bottom edge; the uncut row is the field's."""
     from conftest import draw_text
-    from htr_core.preprocess import main_text_rows
+    from htr_core.recognition.crops import main_text_rows
 
     previous = draw_text("0951504U", size=44, pad=1)
     name = draw_text("GAUDET", size=30, pad=1)
@@ -102,7 +102,7 @@ def test_main_text_rows_leaves_out_neighbouring_rows_cut_by_the_crop():
 def test_main_text_rows_ignores_furniture_in_the_side_margins():
     """A stamp printed sideways along the left edge runs across both rows without joining them."""
     from conftest import draw_text
-    from htr_core.preprocess import main_text_rows
+    from htr_core.recognition.crops import main_text_rows
 
     name = draw_text("AHANDINE", size=30, pad=1)
     below = draw_text("NE LE 29 12 2001 CLASSE", size=16, pad=1)
@@ -114,7 +114,7 @@ def test_main_text_rows_ignores_furniture_in_the_side_margins():
 
 
 def test_main_text_rows_keeps_a_descender_loop_cut_off_by_a_gap():
-    from htr_core.preprocess import main_text_rows
+    from htr_core.recognition.crops import main_text_rows
 
     word = np.full((60, 100), 255, np.uint8)
     word[5:35, 5:95] = 0  # the body of the word
@@ -124,7 +124,7 @@ def test_main_text_rows_keeps_a_descender_loop_cut_off_by_a_gap():
 
 def test_main_text_rows_keeps_dots_accents_and_single_rows_whole():
     from conftest import draw_text
-    from htr_core.preprocess import main_text_rows
+    from htr_core.recognition.crops import main_text_rows
 
     word = draw_text("minimum", size=40)
     assert main_text_rows(to_ink(word)) == (0, word.shape[0])

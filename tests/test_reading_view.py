@@ -1,6 +1,6 @@
 """The app's reading view: clicks land on the right line, marks land on the right words."""
 
-from htr_core.reading_view import changed_words, corrected_markdown, escape_markdown, line_at, raw_markdown
+from htr_core.view.reading_view import changed_words, corrected_markdown, escape_markdown, line_at, raw_markdown
 from htr_core.types import Box, LineResult, PageResult, WordResult
 
 

@@ -4,9 +4,9 @@ import cv2
 import numpy as np
 import pytest
 
-from htr_core.pageprep import estimate_skew, find_ink, normalize_illumination
-from htr_core.segment import SegmentationSettings, segment_page, split_words
-from htr_core.segmentation_metrics import match_boxes
+from htr_core.layout.pageprep import estimate_skew, find_ink, normalize_illumination
+from htr_core.layout.segment import SegmentationSettings, segment_page, split_words
+from htr_core.evaluation.segmentation_metrics import match_boxes
 from htr_core.types import Box
 
 from conftest import SHARED_DATA, draw_page
@@ -127,7 +127,7 @@ def test_non_grey_input_is_rejected():
 @pytest.mark.skipif(not (SHARED_DATA / "washington").exists(), reason="shared data not present")
 def test_real_page_lines_match_the_washington_boxes():
     from htr_core.data.washington_gt import washington_pages
-    from htr_core.imageio import read_image
+    from htr_core.io.images import read_image
 
     root = SHARED_DATA / "washington"
     truth = [p for p in washington_pages(root, "dev") if p.page.endswith("302.jpg")][0]
@@ -149,7 +149,7 @@ def test_line_images_match_their_boxes_and_words_cut_from_them():
 
 
 def test_ink_of_a_neighbouring_line_is_painted_out():
-    from htr_core.segment import _clean_crop
+    from htr_core.layout.segment import _clean_crop
 
     page = np.full((40, 40), 255, np.uint8)
     page[5:10, 5:10] = 0  # this line's ink

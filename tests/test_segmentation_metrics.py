@@ -1,6 +1,6 @@
 """Golden cases for matching predicted baselines to the truth."""
 
-from htr_core.segmentation_metrics import baseline_distance, match_baselines
+from htr_core.evaluation.segmentation_metrics import baseline_distance, match_baselines
 
 
 def test_baseline_distance_is_measured_over_the_columns_both_span():

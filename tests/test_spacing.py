@@ -1,6 +1,6 @@
 """Spaces between written tokens: punctuation against its word, as people write it."""
 
-from htr_core.spacing import attaches_left, join_tokens, tidy_spacing
+from htr_core.language.spacing import attaches_left, join_tokens, tidy_spacing
 
 
 def test_iam_style_tokens_are_joined_as_written():

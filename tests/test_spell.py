@@ -1,6 +1,6 @@
 import pytest
 
-from htr_core.spell import SpellCorrector
+from htr_core.correction.spell import SpellCorrector
 
 
 @pytest.fixture(scope="module")

@@ -5,8 +5,8 @@ import json
 import numpy as np
 import pytest
 
-from htr_core.model_config import ModelConfig
-from htr_core.runtime import Recognizer
+from htr_core.recognition.model_config import ModelConfig
+from htr_core.recognition.recognizer import Recognizer
 
 from conftest import draw_text
 
@@ -17,7 +17,7 @@ TINY = {"conv_filters": (8, 16, 16, 16, 16), "lstm_units": 16, "lstm_layers": 1}
 def tiny_model(tmp_path_factory):
     from PIL import Image
 
-    from htr_core.train import TrainConfig, train
+    from htr_core.training.train import TrainConfig, train
 
     data = tmp_path_factory.mktemp("pairs")
     for index, text in enumerate(["cat", "dog", "hat", "pig", "cow", "owl"]):
@@ -47,7 +47,7 @@ def test_training_writes_a_complete_model_dir(tiny_model):
 
 
 def test_cosine_schedule_anneals_from_peak_to_floor():
-    from htr_core.train import cosine_learning_rate
+    from htr_core.training.train import cosine_learning_rate
 
     rates = [cosine_learning_rate(1e-3, epoch, 10) for epoch in range(11)]
     assert rates[0] == pytest.approx(1e-3) and rates[-1] == pytest.approx(2e-5)
@@ -56,7 +56,7 @@ def test_cosine_schedule_anneals_from_peak_to_floor():
 
 
 def test_unknown_schedule_is_an_error():
-    from htr_core.train import TrainConfig
+    from htr_core.training.train import TrainConfig
 
     with pytest.raises(ValueError, match="lr_schedule"):
         TrainConfig(model_dir="x", lr_schedule="linear")
@@ -70,8 +70,9 @@ def test_onnx_export_tracks_keras_with_int8_recurrent_weights(tiny_model):
     op_types = {node.op_type for node in graph.node}
     assert "DynamicQuantizeLSTM" in op_types and "LSTM" not in op_types
     crops = [draw_text("cat"), draw_text("a longer crop")]
-    onnx_logits = Recognizer(model_dir).logits(crops)
-    keras_logits = Recognizer(model_dir, prefer="keras").logits(crops)
+    onnx_model, keras_model = Recognizer(model_dir), Recognizer(model_dir, prefer="keras")
+    onnx_logits = onnx_model.run_model(onnx_model.prepare(crops)[0])
+    keras_logits = keras_model.run_model(keras_model.prepare(crops)[0])
     for a, b in zip(onnx_logits, keras_logits):
         assert a.shape == b.shape == (32, 80)
         # A barely trained model has logits near 0, where int8 rounding is large relative to them:
@@ -80,7 +81,7 @@ def test_onnx_export_tracks_keras_with_int8_recurrent_weights(tiny_model):
 
 
 def test_unknown_config_keys_are_errors():
-    from htr_core.train import TrainConfig
+    from htr_core.training.train import TrainConfig
 
     with pytest.raises(ValueError, match="unknown"):
         TrainConfig.from_dict({"model_dir": "x", "epochz": 3})
@@ -89,7 +90,7 @@ def test_unknown_config_keys_are_errors():
 
 
 def test_training_without_data_is_a_clear_error(tmp_path):
-    from htr_core.train import TrainConfig, train
+    from htr_core.training.train import TrainConfig, train
 
     with pytest.raises(ValueError, match="no training data"):
         train(TrainConfig(model_dir=tmp_path / "m", verbose=0))
@@ -99,7 +100,7 @@ def test_items_with_unknown_characters_are_left_out_before_training():
     from htr_core.charset import Charset
     from htr_core.data.dataset import ArrayDataset, ConcatDataset, SampledDataset
     from htr_core.data.forms import FormFieldDataset
-    from htr_core.train import trainable_indices
+    from htr_core.training.train import trainable_indices
 
     image = np.zeros((4, 4), np.uint8)
     known = ArrayDataset([image] * 3, ["ok", "£5", "fine"])
@@ -113,7 +114,7 @@ def test_items_with_unknown_characters_are_left_out_before_training():
 def test_a_run_from_other_weights_counts_the_epochs_behind_them(tiny_model, tmp_path):
     from PIL import Image
 
-    from htr_core.train import TrainConfig, epochs_trained, train
+    from htr_core.training.train import TrainConfig, epochs_trained, train
 
     source, _, _ = tiny_model
     assert epochs_trained(source) == 2
@@ -135,7 +136,7 @@ def test_a_run_from_other_weights_counts_the_epochs_behind_them(tiny_model, tmp_
 
 
 def test_fine_tuning_keeps_the_source_models_input_width(tmp_path):
-    from htr_core.train import TrainConfig, input_width
+    from htr_core.training.train import TrainConfig, input_width
 
     (tmp_path / "config.json").write_text(ModelConfig(width=256).to_json())
     assert input_width(TrainConfig(model_dir=tmp_path / "new", init_from=tmp_path)) == 256
@@ -145,7 +146,7 @@ def test_fine_tuning_keeps_the_source_models_input_width(tmp_path):
 
 
 def test_stroke_drawn_samples_are_a_training_source(tmp_path):
-    from htr_core.train import TrainConfig, build_datasets
+    from htr_core.training.train import TrainConfig, build_datasets
 
     train_set, holdout = build_datasets(TrainConfig(model_dir=tmp_path, strokes_per_epoch=5, line_mode=True))
     assert len(train_set) == 5 and len(holdout) == 0
@@ -155,8 +156,8 @@ def test_stroke_drawn_samples_are_a_training_source(tmp_path):
 
 def test_a_model_of_a_larger_charset_starts_from_the_smaller_ones_output_rows(tiny_model, tmp_path):
     from htr_core.charset import CHARSETS, Charset
-    from htr_core.model import build_crnn, load_keras_model
-    from htr_core.train import copy_weights
+    from htr_core.training.model import build_crnn, load_keras_model
+    from htr_core.training.train import copy_weights
 
     source_dir = tiny_model[0]
     source, english = load_keras_model(source_dir), Charset.load(source_dir / "charset.txt")
@@ -180,7 +181,7 @@ def test_a_model_of_a_larger_charset_starts_from_the_smaller_ones_output_rows(ti
 
 
 def test_new_line_sources_join_training_and_model_selection(tmp_path):
-    from htr_core.train import TrainConfig, build_datasets
+    from htr_core.training.train import TrainConfig, build_datasets
     from test_data_lines import _write_online
 
     zigzag = [[x, 0 if x % 200 else 600] for x in range(0, 1001, 100)]

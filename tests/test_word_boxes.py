@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from htr_core.word_boxes import blank_runs, ink_columns, snap_to_ink
+from htr_core.layout.word_boxes import blank_runs, ink_columns, snap_to_ink
 
 from conftest import draw_text
 

@@ -4,12 +4,15 @@ import numpy as np
 import pytest
 
 from htr_core.charset import Charset
-from htr_core.decode import Lexicon, beam_search, decode, log_softmax
-from htr_core.preprocess import CropGeometry
-from htr_core.runtime import Reading
-from htr_core.language_model import BigramModel, letters_of
-from htr_core.word_check import (WordCandidate, best_words, check_lines, word_candidates,
-                                 word_log_likelihoods)
+from htr_core.correction.word_check import (WordCandidate, WordCheck, best_words, line_candidates,
+                                            word_log_likelihoods)
+from htr_core.decoding.config import DecoderConfig
+from htr_core.decoding.ctc import log_softmax
+from htr_core.decoding.decoder import Decoder
+from htr_core.decoding.lexicon import Lexicon
+from htr_core.language.bigrams import BigramModel, letters_of
+from htr_core.recognition.model_config import WordCheckConfig
+from htr_core.types import CropGeometry, Reading
 
 CHARSET = Charset()
 AB = Charset("ab")
@@ -33,13 +36,13 @@ def spell(word, sure=0.98, charset=CHARSET):
 
 
 @pytest.fixture
-def word_reader(fake_recognizer):
-    return fake_recognizer([], line_mode=False, width=128, name="word", lexicon=Lexicon(["cat", "cot", "sat"]))
+def word_reader(fake_reader):
+    return fake_reader([], line_mode=False, width=128, name="word", lexicon=Lexicon(["cat", "cot", "sat"]))
 
 
 @pytest.fixture
-def line_reader(fake_recognizer):
-    return fake_recognizer([], lexicon=Lexicon(["cat", "cot", "sat", "of", "the", "thee"]))
+def line_reader(fake_reader):
+    return fake_reader([], lexicon=Lexicon(["cat", "cot", "sat", "of", "the", "thee"]))
 
 
 def test_word_likelihood_sums_the_alignments_and_refuses_what_cannot_be_spelt():
@@ -50,6 +53,19 @@ def test_word_likelihood_sums_the_alignments_and_refuses_what_cannot_be_spelt():
     assert scores[0] == pytest.approx(np.log(0.75))
     assert list(scores[1:4]) == [-np.inf] * 3
     assert scores[4] == pytest.approx(np.log(1e-12), abs=0.1)
+
+
+def decode(log_probs, charset=CHARSET, name="bestpath", lexicon=None):
+    return Decoder(DecoderConfig(name), charset, lexicon=lexicon)(log_probs)
+
+
+def word_candidates(own, line, line_reader, word, word_reader):
+    """The candidates for a line of one word ``own``, read from frames ``line``; the word model read ``word``."""
+    reading = Reading(line, CropGeometry(0, 1.0), 4)
+    decoded = decode(line)
+    assert decoded.text == own.replace(" ", "")  # the helper's frames spell the line model's word
+    return line_candidates([reading], [decoded], [Reading(word, CropGeometry(0, 1.0), 4)], line_reader,
+                           word_reader)[0][0]
 
 
 def chosen(own, line, word, line_reader, word_reader, word_weight=0.5):
@@ -73,7 +89,7 @@ def test_the_word_model_corrects_a_letter_the_line_model_was_unsure_of(line_read
 def test_a_sure_line_reading_outweighs_an_unsure_word_model(line_reader, word_reader):
     line = spell("cat")
     word = frames([{"c": 0.98}, {"o": 0.5, "a": 0.4}, {"t": 0.98}])
-    assert beam_search(word, CHARSET, lexicon=word_reader.lexicon).text == "cot"
+    assert decode(word, name="wordbeamsearch", lexicon=word_reader.decoder.lexicon).text == "cot"
     assert chosen("cat", line, word, line_reader, word_reader) == "cat"
 
 
@@ -136,7 +152,7 @@ def test_the_shipped_english_model_knows_common_word_pairs():
 
 
 def line_reading(words, unsure=None):
-    """A line model's reading of ``words``, its frames and (optionally) one unsure letter."""
+    """A line model's reading of ``words`` (its frames and best path), optionally one unsure letter."""
     steps = []
     for index, word in enumerate(words):
         if index:
@@ -146,31 +162,32 @@ def line_reading(words, unsure=None):
         position, alternatives = unsure
         steps[position] = alternatives
     log_probs = frames(steps)
-    decoded = decode(log_probs, CHARSET, "bestpath")
-    return Reading(decoded, CropGeometry(0, 1.0), log_probs)
+    return Reading(log_probs, CropGeometry(0, 1.0), 4), decode(log_probs)
 
 
 def test_lines_are_read_again_with_the_checked_words(word_reader, line_reader):
     # "sat cat": the line model is unsure whether the second word's vowel is a or o.
-    reading = line_reading(["sat", "cat"], unsure=(5, {"a": 0.5, "o": 0.45}))
-    word_crop = np.full((20, 20), 255, np.uint8)
-    word_reader._run = lambda batch: np.stack([spell("sat"), spell("cot")])[: len(batch)]
-    [checked] = check_lines([reading], [[word_crop, word_crop]], line_reader, word_reader, 0.5)
+    reading, decoded = line_reading(["sat", "cat"], unsure=(5, {"a": 0.5, "o": 0.45}))
+    crop = np.full((20, 200), 255, np.uint8)
+    crop[5:15, 10:60] = crop[5:15, 110:160] = 0  # two blobs of ink, one a word
+    check = WordCheck(word_reader, WordCheckConfig(0.5, 0.0))
+    word_reader.recognizer._run = lambda batch: np.stack([spell("sat"), spell("cot")])[: len(batch)]
+    [checked] = check(line_reader, [reading], [decoded], [crop])
     assert checked.text == "sat cot"
     assert "".join(span.char for span in checked.char_spans) == "sat cot"  # spans follow the new text
-    assert checked.free_text == reading.decoded.free_text
+    assert checked.free_text == decoded.free_text
     # A line where both models agree comes back as it was.
-    same = line_reading(["sat", "cat"])
-    word_reader._run = lambda batch: np.stack([spell("sat"), spell("cat")])[: len(batch)]
-    assert check_lines([same], [[word_crop, word_crop]], line_reader, word_reader, 0.5) == [same.decoded]
+    reading, decoded = line_reading(["sat", "cat"])
+    word_reader.recognizer._run = lambda batch: np.stack([spell("sat"), spell("cat")])[: len(batch)]
+    assert check(line_reader, [reading], [decoded], [crop]) == [decoded]
 
 
-def test_word_crops_must_match_the_words_read(word_reader, line_reader):
-    reading = line_reading(["sat", "cat"])
-    with pytest.raises(ValueError, match="2 words came with 1 word crops"):
-        check_lines([reading], [[np.full((20, 20), 255, np.uint8)]], line_reader, word_reader, 0.5)
+def test_word_readings_must_match_the_words_read(word_reader, line_reader):
+    reading, decoded = line_reading(["sat", "cat"])
+    with pytest.raises(ValueError, match="2 words read by the line model, 1 word crops"):
+        line_candidates([reading], [decoded], [reading], line_reader, word_reader)
 
 
 def test_frames_helper_spells_its_words():
-    assert decode(spell("cot"), CHARSET, "bestpath").text == "cot"
+    assert decode(spell("cot")).text == "cot"
     assert np.allclose(np.exp(log_softmax(spell("cot"))).sum(axis=1), 1.0)

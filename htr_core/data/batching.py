@@ -9,7 +9,7 @@ import numpy as np
 
 from htr_core.charset import Charset
 from htr_core.data.dataset import Dataset
-from htr_core.preprocess import augment_ink, crop_to_ink, fit_to_box, to_ink
+from htr_core.recognition.crops import augment_ink, crop_to_ink, fit_to_box, to_ink
 
 log = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ import numpy as np
 
 from htr_core.charset import normalise_text
 from htr_core.data.dataset import ArrayDataset
-from htr_core.imageio import read_image
+from htr_core.io.images import read_image
 
 LINES_FILE = "lines.jsonl"
 SPLITS = ("train", "dev")

@@ -10,7 +10,7 @@ from typing import Protocol, Sequence
 
 import numpy as np
 
-from htr_core.imageio import read_image
+from htr_core.io.images import read_image
 
 log = logging.getLogger(__name__)
 

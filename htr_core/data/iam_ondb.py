@@ -18,7 +18,7 @@ import numpy as np
 
 from htr_core.charset import normalise_text
 from htr_core.data.synthetic import add_paper
-from htr_core.spacing import join_tokens
+from htr_core.language.spacing import join_tokens
 
 LINES_FILE = "lines.jsonl"
 STROKES_FILE = "strokes.npz"

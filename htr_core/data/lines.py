@@ -8,8 +8,8 @@ from typing import Sequence
 import numpy as np
 
 from htr_core.data.dataset import Sample
-from htr_core.imageio import read_image
-from htr_core.spacing import join_tokens, joins
+from htr_core.io.images import read_image
+from htr_core.language.spacing import join_tokens, joins
 
 LOW_MARKS = (",", ".")  # sit on the baseline, not across the middle of the line
 

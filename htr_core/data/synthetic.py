@@ -17,7 +17,7 @@ from typing import Sequence
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from htr_core.spacing import join_tokens
+from htr_core.language.spacing import join_tokens
 
 log = logging.getLogger(__name__)
 

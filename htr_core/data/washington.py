@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 
 from htr_core.data.dataset import ArrayDataset
-from htr_core.imageio import read_image
-from htr_core.spacing import join_tokens
+from htr_core.io.images import read_image
+from htr_core.language.spacing import join_tokens
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from htr_core.data.washington import load_washington_words
-from htr_core.spacing import join_tokens
+from htr_core.language.spacing import join_tokens
 from htr_core.types import Box
 
 

@@ -9,10 +9,10 @@ crops vary the way real handwriting and scans do. Randomness always comes from a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import cv2
 import numpy as np
+
+from htr_core.types import CropGeometry
 
 
 def to_ink(grey: np.ndarray) -> np.ndarray:
@@ -128,17 +128,6 @@ def augment_ink(ink: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     if rng.random() < 0.4:
         out = out + rng.normal(0.0, rng.uniform(0.02, 0.08), out.shape).astype(np.float32)
     return np.clip(out, 0.0, 1.0).astype(np.float32)
-
-
-@dataclass(frozen=True)
-class CropGeometry:
-    """Where model input columns came from: crop x = left + model x / scale."""
-
-    left: int
-    scale: float
-
-    def crop_x(self, model_x: float) -> float:
-        return self.left + model_x / self.scale
 
 
 def true_runs(mask: np.ndarray) -> np.ndarray:

@@ -17,7 +17,7 @@ import keras  # noqa: E402
 from keras import layers  # noqa: E402
 
 from htr_core.charset import Charset  # noqa: E402
-from htr_core.model_config import CHARSET_FILE, CONFIG_FILE, KERAS_FILE, ModelConfig  # noqa: E402
+from htr_core.recognition.model_config import CHARSET_FILE, CONFIG_FILE, KERAS_FILE, ModelConfig  # noqa: E402
 
 log = logging.getLogger(__name__)
 

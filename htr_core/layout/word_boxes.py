@@ -11,11 +11,14 @@ with line-high boxes, 0.38 with boxes trimmed to the ink rows).
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
-from htr_core.preprocess import to_ink, true_runs
+from htr_core.decoding.ctc import geometric_mean
+from htr_core.decoding.words import word_runs
+from htr_core.recognition.crops import to_ink, true_runs
+from htr_core.types import Box, Decoded, Reading, WordResult
 
 
 def ink_columns(grey: np.ndarray, threshold: float = 0.25) -> np.ndarray:
@@ -60,3 +63,33 @@ def snap_to_ink(extents: Sequence[tuple[float, float]], columns: np.ndarray) -> 
         else:
             words.append((int(np.floor(x0)), int(np.ceil(x1))))
     return words
+
+
+def words_from_spans(decoded: Decoded, reading: Reading, box: Box, crop: np.ndarray | None = None,
+                     to_page: Callable[[Box], Box] | None = None) -> tuple[WordResult, ...]:
+    """Word boxes from the CTC time spans of ``decoded``, a reading of the crop at ``box``.
+
+    Each space-separated run of characters spans from its first character's first step to its
+    last character's last step; given the ``crop`` that was read, the boxes are then moved onto
+    its ink (``snap_to_ink``). ``to_page`` maps boxes from the crop's frame (a deskewed page)
+    back to the page.
+    """
+    groups = word_runs(decoded.char_spans)
+    extents = [(reading.step_to_crop_x(g[0].start), reading.step_to_crop_x(g[-1].end)) for g in groups]
+    if crop is not None and extents:
+        extents = snap_to_ink(extents, ink_columns(crop))
+    words = []
+    for spans, (left, right) in zip(groups, extents):
+        x0 = min(max(box.x0 + int(left), box.x0), box.x1 - 1)
+        x1 = min(max(box.x0 + int(np.ceil(right)), x0 + 1), box.x1)
+        word_box = Box(x0, box.y0, x1, box.y1)
+        words.append(WordResult(to_page(word_box) if to_page else word_box, "".join(s.char for s in spans),
+                                geometric_mean([s.confidence for s in spans])))
+    return tuple(words)
+
+
+def word_crops(decoded: Decoded, reading: Reading, crop: np.ndarray) -> list[np.ndarray]:
+    """The line-high crop of each word of ``decoded`` (a reading of ``crop``), cut at its word boxes."""
+    height, width = crop.shape
+    return [crop[:, word.box.x0 : word.box.x1]
+            for word in words_from_spans(decoded, reading, Box(0, 0, width, height), crop)]

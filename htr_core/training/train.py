@@ -17,10 +17,11 @@ import numpy as np
 from htr_core.charset import CHARSETS, Charset
 from htr_core.data.batching import make_batch, max_label_length, usable_indices
 from htr_core.data.dataset import ConcatDataset, Dataset, FileDataset, Sample, SampledDataset
-from htr_core.decode import best_path
-from htr_core.metrics import error_rates
-from htr_core.model import build_crnn, export_onnx, load_keras_model, save_model_dir
-from htr_core.model_config import CHARSET_FILE, KERAS_FILE, LR_SCHEDULES, ONNX_FILE, ModelConfig, check_keys
+from htr_core.decoding.ctc import best_path, log_softmax
+from htr_core.evaluation.metrics import error_rates
+from htr_core.training.model import build_crnn, export_onnx, load_keras_model, save_model_dir
+from htr_core.recognition.model_config import CHARSET_FILE, KERAS_FILE, LR_SCHEDULES, ONNX_FILE, ModelConfig
+from htr_core.types import check_keys
 
 log = logging.getLogger(__name__)
 
@@ -256,7 +257,7 @@ def predict_texts(model, dataset: Dataset, indices: np.ndarray, charset: Charset
                            model_config.height, model_config.width)
         logits = model.predict_on_batch(batch.images)
         refs.extend(batch.texts)
-        hyps.extend(best_path(row, charset).text for row in np.asarray(logits))
+        hyps.extend(best_path(log_softmax(row), charset).text for row in np.asarray(logits, dtype=np.float64))
     return refs, hyps
 
 

@@ -15,7 +15,7 @@ import numpy as np
 from PIL import Image
 
 from htr_core.charset import normalise_text
-from htr_core.export import line_words
+from htr_core.export.formats import line_words
 from htr_core.types import PageResult
 
 DPI = 200  # the resolution pages are taken to have (that of rendered PDF pages)

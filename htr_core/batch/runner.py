@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
-from htr_core.export import EXTENSIONS, FORMATS, ONE_PAGE_FORMATS  # a file a page: name.p2.page.xml
+from htr_core.export.formats import EXTENSIONS, FORMATS, ONE_PAGE_FORMATS  # a file a page: name.p2.page.xml
 
 if TYPE_CHECKING:  # the pipeline loads its models' libraries: imported where a read starts
     from htr_core.pipeline import PipelineSettings
@@ -95,8 +95,8 @@ def read_job(job: Job, outdir: Path | None, formats: Sequence[str], data: bytes 
     """Read one input (from its path, or its ``data`` already loaded) and write its outputs;
     returns the outcome and the corrected text. Needs ``start_worker`` first."""
     from htr_core.document import PAGE_BREAK, export_pages
-    from htr_core.export import export
-    from htr_core.imageio import ImageReadError, read_document
+    from htr_core.export.formats import export
+    from htr_core.io.images import ImageReadError, read_document
 
     outcome = Outcome(str(job.source))
     try:
@@ -109,7 +109,7 @@ def read_job(job: Job, outdir: Path | None, formats: Sequence[str], data: bytes 
     filename = job.source.name
     for fmt in formats if outdir is not None else ():
         if fmt == "pdf":
-            from htr_core.searchable_pdf import to_searchable_pdf
+            from htr_core.export.searchable_pdf import to_searchable_pdf
 
             targets = [(output_path(outdir, job, fmt), to_searchable_pdf(list(zip(greys, pages)), filename))]
         elif fmt in ONE_PAGE_FORMATS and len(pages) > 1:
@@ -159,7 +159,7 @@ def run(inputs: Sequence[Path], outdir: Path | None, formats: Sequence[str], job
             todo.append(job)
     bar = tqdm(total=len(todo), unit="file", file=sys.stderr, disable=not progress or not todo)
     if engine == "ray":
-        from htr_core.ray_engine import read_on_ray
+        from htr_core.batch.ray_engine import read_on_ray
 
         results = read_on_ray(todo, outdir, formats, jobs, settings, address) if todo else iter(())
     else:

@@ -11,7 +11,7 @@ import logging
 from pathlib import Path
 from typing import Iterator, Sequence
 
-from htr_core.batch import Job, read_job, start_worker
+from htr_core.batch.runner import Job, read_job, start_worker
 from htr_core.pipeline import PipelineSettings
 
 log = logging.getLogger(__name__)

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from htr_core.data.dataset import Dataset, FileDataset
-from htr_core.metrics import error_rates
-from htr_core.runtime import Recognizer
-from htr_core.spell import SpellCorrector, correct_reading
+from htr_core.evaluation.metrics import error_rates
+from htr_core.recognition.reader import TextReader
+from htr_core.correction.spell import SpellCorrector, correct_reading
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ def detect_dataset(data_dir: Path, split: str | None = None) -> LabelledSet:
 
 
 def evaluate(
-    recognizer: Recognizer,
+    reader: TextReader,
     labelled: LabelledSet,
     decoder: str | None = None,
     corrector: SpellCorrector | None = None,
@@ -50,11 +50,12 @@ def evaluate(
     limit: int | None = None,
 ) -> dict:
     """Read every item and score it; returns a JSON-ready report."""
-    return evaluate_decoders(recognizer, labelled, [decoder or recognizer.decoder], corrector, batch_size, limit)[0]
+    return evaluate_decoders(reader, labelled, [decoder or reader.decoder.config.name], corrector, batch_size,
+                             limit)[0]
 
 
 def evaluate_decoders(
-    recognizer: Recognizer,
+    reader: TextReader,
     labelled: LabelledSet,
     decoders: list[str],
     corrector: SpellCorrector | None = None,
@@ -66,22 +67,22 @@ def evaluate_decoders(
     if count == 0:
         raise ValueError(f"{labelled.name}: no labelled images found")
     references: list[str] = []
-    logits = []
+    frames = []
     started = time.perf_counter()
     for start in range(0, count, batch_size):
         items = [labelled.dataset[i] for i in range(start, min(start + batch_size, count))]
-        logits.extend(recognizer.logits([image for image, _ in items], batch_size))
+        frames.extend(reading.log_probs for reading in reader.recognizer.read([image for image, _ in items], batch_size))
         references.extend(text for _, text in items)
     model_seconds = time.perf_counter() - started
     reports = []
     for decoder in decoders:
         started = time.perf_counter()
-        readings = [recognizer.decode_logits(row, decoder) for row in logits]
+        readings = reader.with_decoder(decoder).decoder.decode_many(frames)
         raw = [reading.text for reading in readings]
         decode_seconds = time.perf_counter() - started
         report = {
             "dataset": labelled.name,
-            "model": str(recognizer.model_dir),
+            "model": str(reader.recognizer.model_dir),
             "decoder": decoder,
             "items": count,
             "seconds": round(model_seconds + decode_seconds, 2),

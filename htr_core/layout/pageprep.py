@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from htr_core.imageio import convert_in_chunks
+from htr_core.io.images import convert_in_chunks
 
 
 def normalize_illumination(grey: np.ndarray) -> np.ndarray:

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from htr_core.pageprep import estimate_skew, find_ink, rotate, rotation_matrix
-from htr_core.preprocess import true_runs
+from htr_core.layout.pageprep import estimate_skew, find_ink, rotate, rotation_matrix
+from htr_core.recognition.crops import true_runs
 from htr_core.types import Box
 
 log = logging.getLogger(__name__)

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
-from htr_core.limits import env_number
+from htr_core.io.limits import env_number
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """The REST service: upload an image or a PDF, get each page's text, boxes and confidences back.
 
-    .venv/bin/python -m htr_core.api --port 8000      # uvicorn with connection and header limits
+    .venv/bin/python -m htr_core.service.api --port 8000      # uvicorn with connection and header limits
     curl -F file=@page.jpg 'http://localhost:8000/v1/read?level=page'
     curl -F file=@scan.pdf 'http://localhost:8000/v1/read?format=txt'
 
@@ -30,10 +30,10 @@ from fastapi_offline import FastAPIOffline
 
 from htr_core.choices import DecoderName, Language, Level, Reader
 from htr_core.document import export_pages
-from htr_core.export import FORMATS, MEDIA_TYPES, ONE_PAGE_FORMATS
-from htr_core.imageio import ImageReadError, count_pages, read_document
+from htr_core.export.formats import FORMATS, MEDIA_TYPES, ONE_PAGE_FORMATS
+from htr_core.io.images import ImageReadError, count_pages, read_document
 from htr_core.pipeline import Pipeline, PipelineSettings
-from htr_core.service_limits import (Admission, BodySizeLimit, Busy, Deadline, ServiceLimits, TimedOut,
+from htr_core.service.limits import (Admission, BodySizeLimit, Busy, Deadline, ServiceLimits, TimedOut,
                                      safe_filename)
 
 log = logging.getLogger(__name__)
@@ -83,8 +83,8 @@ def create_app(load_pipeline: Callable[[], Pipeline] = Pipeline.from_model_dir,
     @app.get("/health")
     def health() -> dict:
         models = pipeline()
-        return {"status": "ok", "line_model": models.line_recognizer is not None,
-                "word_model": models.word_recognizer is not None}
+        return {"status": "ok", "line_model": models.line_reader is not None,
+                "word_model": models.word_reader is not None}
 
     @app.post("/v1/read")
     def read(
@@ -111,7 +111,7 @@ def create_app(load_pipeline: Callable[[], Pipeline] = Pipeline.from_model_dir,
             raise HTTPException(413, f"the file is larger than {limits.max_upload_bytes // (1024 * 1024)} MB")
         settings = PipelineSettings(level=level, reader=reader, decoder=decoder, spell=spell, language=language,
                                     drop_flagged=drop_flagged,
-                                    language_model=PipelineSettings.language_model if language_model else 0.0)
+                                    language_model=language_model)
         if drawing:
             settings = settings.for_drawing()
         try:
@@ -158,7 +158,7 @@ def main(argv=None) -> None:
     """Serve ``app`` with uvicorn, connections and slow clients bounded."""
     import uvicorn
 
-    parser = argparse.ArgumentParser(prog="python -m htr_core.api", description="The htr_core REST service.")
+    parser = argparse.ArgumentParser(prog="python -m htr_core.service.api", description="The htr_core REST service.")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--max_connections", type=int, default=256,

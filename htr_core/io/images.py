@@ -19,7 +19,7 @@ from typing import Sequence, Union
 import numpy as np
 from PIL import Image, ImageOps
 
-from htr_core.limits import ReadLimits
+from htr_core.io.limits import ReadLimits
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ import logging
 import re
 from typing import Mapping
 
-from htr_core import languages
+from htr_core.language import word_lists as languages
 from htr_core.types import Decoded
 
 log = logging.getLogger(__name__)

@@ -1,0 +1,1 @@
+"""Reading many files at once, on this machine or a Ray cluster."""

@@ -1,0 +1,1 @@
+"""Readings corrected after decoding: the word model's check and spelling."""

@@ -1,0 +1,1 @@
+"""Measuring readings and segmentations against ground truth."""

@@ -1,0 +1,1 @@
+"""Page results written as text, JSON, PAGE XML, ALTO, hOCR and searchable PDF."""

@@ -1,0 +1,1 @@
+"""Reading images and documents into grey numpy arrays, within the read limits."""

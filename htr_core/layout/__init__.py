@@ -1,0 +1,1 @@
+"""Page layout: preparing a page and finding its lines and words."""

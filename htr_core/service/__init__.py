@@ -1,0 +1,1 @@
+"""The REST service and what keeps it up under load."""

@@ -1,0 +1,1 @@
+"""Training the CRNN (the only part that imports TensorFlow) and storing users' corrections."""

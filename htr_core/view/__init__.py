@@ -1,0 +1,1 @@
+"""What the app draws and shows of a reading."""
