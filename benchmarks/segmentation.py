@@ -74,11 +74,11 @@ def main() -> None:
         start = time.perf_counter()
         result = segment_page(grey, settings)
         times.append(time.perf_counter() - start)
-        lines = match_boxes([line.box for line in result.lines], truth_lines)
+        lines = match_boxes([line.box for line in result.page_lines], truth_lines)
         lines_total += lines
         cells = [f"{lines.precision:.3f}", f"{lines.recall:.3f}"]
         if truth_words is not None:
-            words = match_boxes([w for line in result.lines for w in line.words], truth_words)
+            words = match_boxes([w for line in result.page_lines for w in line.words], truth_words)
             words_total += words
             cells.append(f"{words.f1:.3f}")
         else:
@@ -86,7 +86,7 @@ def main() -> None:
         baseline_cells = ["n/a", "n/a"]
         if truth_baselines is not None:
             tolerances = [BASELINE_TOLERANCE * box.height for box in truth_lines]
-            baselines = match_baselines([line.baseline for line in result.lines], truth_baselines, tolerances)
+            baselines = match_baselines([line.baseline for line in result.page_lines], truth_baselines, tolerances)
             baselines_total += baselines
             baseline_cells = [f"{baselines.precision:.3f}", f"{baselines.recall:.3f}"]
         page_cer = "n/a"

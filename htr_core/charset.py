@@ -7,6 +7,8 @@ space written as ``<space>``) so a model always decodes with the alphabet it was
 
 from __future__ import annotations
 
+import functools
+
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,6 +67,7 @@ class Charset:
     def blank_index(self) -> int:
         return BLANK_INDEX
 
+    @functools.cached_property
     def _lookup(self) -> dict[str, int]:
         return {c: i + 1 for i, c in enumerate(self.characters)}
 
@@ -79,7 +82,7 @@ class Charset:
             raise UnknownCharacterError(
                 f"label {text!r} has characters outside the charset: {''.join(sorted(missing))!r}"
             )
-        lookup = self._lookup()
+        lookup = self._lookup
         return np.array([lookup[c] for c in text], dtype=np.int32)
 
     def decode(self, indices: Iterable[int]) -> str:
@@ -90,7 +93,7 @@ class Charset:
     def remap_rows(self, source: "Charset") -> np.ndarray:
         """For each of this charset's classes, the class of ``source`` that reads the same
         character, else its letter without accents ("é" -> "e"), else -1; blank maps to blank."""
-        lookup = source._lookup()
+        lookup = source._lookup
 
         def row(char: str) -> int:
             base = unicodedata.normalize("NFD", char)[0]

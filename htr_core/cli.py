@@ -38,7 +38,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--no_spell", action="store_true", help="skip spell correction")
     parser.add_argument("--language", choices=LANGUAGES, default="en",
                         help="lexicon and spelling list to read with (en: English, fr: French)")
-    infer = parser.add_argument_group("infer")
+    _infer_options(parser.add_argument_group("infer"))
+    _data_options(parser.add_argument_group("train / validate"))
+    _train_options(parser.add_argument_group("train"))
+    parser.add_argument("--verbose", "-v", action="store_true")
+    return parser
+
+
+def _infer_options(infer) -> None:
     infer.add_argument("--img_file", type=Path, nargs="+", help="image(s) to read")
     infer.add_argument("--json", action="store_true", help="one JSON object per image (the page result)")
     infer.add_argument("--level", choices=LEVELS, default="auto",
@@ -48,7 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
     infer.add_argument("--no_language_model", action="store_true",
                        help="do not weigh doubtful words by their neighbours with the English word-pair "
                             "model (for other languages, old spellings, lists and codes)")
-    data = parser.add_argument_group("train / validate")
+
+
+def _data_options(data) -> None:
     data.add_argument("--data_dir", type=Path, nargs="+",
                       help="IAM layout (words.txt/lines.txt), Washington, IAM-OnDB, Copiste, labels.tsv table or image+.txt pairs")
     data.add_argument("--split", help="split to validate on (IAM: train/val; Washington: train/dev)")
@@ -56,7 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
     data.add_argument("--report", type=Path, default=Path("validation_report.json"),
                       help="where validate writes its JSON report")
     data.add_argument("--fast", action="store_true", help="train from an LMDB cache of the images")
-    train = parser.add_argument_group("train")
+
+
+def _train_options(train) -> None:
     train.add_argument("--epochs", type=int, default=40)
     train.add_argument("--learning_rate", type=float, default=1e-3)
     train.add_argument("--lr_schedule", choices=LR_SCHEDULES, default="plateau",
@@ -76,8 +87,6 @@ def build_parser() -> argparse.ArgumentParser:
                        help="characters the new model reads (multilingual: English and French)")
     train.add_argument("--init_from", type=Path, help="start from this model directory's weights")
     train.add_argument("--max_steps_per_epoch", type=int, help="cap steps per epoch (quick runs)")
-    parser.add_argument("--verbose", "-v", action="store_true")
-    return parser
 
 
 def _model_dir(args: argparse.Namespace) -> Path:

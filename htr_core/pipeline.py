@@ -141,8 +141,9 @@ class Pipeline:
                 # One line found: read its clean crop (specks and margins left out) as a word or a line.
                 line = segmentation.lines[0]
                 kind = "word" if len(line.words) <= 1 else "line"
-                return self._read_single(segmentation.line_images[0], line.crop_box, kind, (width, height),
-                                         segmentation.to_page, line.polygon, line.baseline)
+                return self._read_single(segmentation.line_images[0], line.box, kind, (width, height),
+                                         segmentation.to_page, segmentation.points_to_page(line.polygon),
+                                         segmentation.points_to_page(line.baseline))
         return self._read_page(segmentation, progress)
 
     def _reader_for(self, level: str) -> TextReader:
@@ -178,8 +179,9 @@ class Pipeline:
                 crops = [segmentation.line_images[i] for i in indices]
                 for index, crop, reading, line in zip(indices, crops, *self._decoded(reader, crops)):
                     segment = segmentation.lines[index]
-                    lines.append(self._line_result(crop, segment.crop_box, segmentation.to_page, segment.polygon,
-                                                   segment.baseline, reading, line))
+                    lines.append(self._line_result(crop, segment.box, segmentation.to_page,
+                                                   segmentation.points_to_page(segment.polygon),
+                                                   segmentation.points_to_page(segment.baseline), reading, line))
             if progress is not None:
                 progress(min(start + LINE_BATCH, total), total)
         lines = [replace(line, flagged=True) if line.confidence < self.settings.flag_below else line
@@ -209,7 +211,7 @@ class Pipeline:
         crops = [crop for i in indices for crop in segmentation.word_images(i)]
         readings = iter(reader.read(crops, 32) if crops else [])
         results = []
-        for segment in (segmentation.lines[i] for i in indices):
+        for segment in (segmentation.on_page(segmentation.lines[i]) for i in indices):
             read = [(box, reading) for box, reading in zip(segment.words, readings) if reading.text]
             words = tuple(WordResult(box, reading.text, reading.confidence) for box, reading in read)
             texts = [self._raw_and_corrected(reading) for _, reading in read]

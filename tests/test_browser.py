@@ -154,6 +154,28 @@ def test_the_canvas_fits_its_column_with_its_toolbar_in_view(server, browser, tm
         page.close()
 
 
+def _download(page, label: str, attempts: int = 3) -> str:
+    """The text a download button gives. While the app reruns (or fetches a deferred file) the
+    button is disabled, and a click that lands as it is redrawn can be lost: so wait for it to be
+    enabled, and click again if no download comes."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for attempt in range(attempts):
+        button = page.get_by_role("button", name=label, exact=True)
+        deadline = time.time() + 120
+        while not button.is_enabled():
+            assert time.time() < deadline, f"the {label} button stayed disabled for two minutes"
+            time.sleep(0.5)
+        try:
+            with page.expect_download(timeout=30_000) as download:
+                button.click(timeout=10_000)
+            return open(download.value.path(), encoding="utf-8").read()
+        except PlaywrightTimeout:
+            if attempt == attempts - 1:
+                raise
+    raise AssertionError(f"no {label} download")
+
+
 def test_click_a_line_to_edit_it_and_the_download_carries_the_edit(server, browser, tmp_path):
     page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
     try:
@@ -173,10 +195,7 @@ def test_click_a_line_to_edit_it_and_the_download_carries_the_edit(server, brows
         while "a line edited in the browser" not in page.locator("textarea").first.input_value():
             assert time.time() < deadline, "the edit never reached the corrected text"
             time.sleep(0.5)
-        time.sleep(1)
-        with page.expect_download(timeout=60_000) as download:
-            page.get_by_role("button", name="TXT", exact=True).click()
-        text = open(download.value.path(), encoding="utf-8").read()
+        text = _download(page, "TXT")
         assert "a line edited in the browser" in text
         page.screenshot(path=str(tmp_path / "selected.png"), full_page=True)
     finally:

@@ -29,7 +29,7 @@ def check_invariants(grey: np.ndarray, segmentation) -> None:
     owners = np.zeros(grey.shape, np.int32)
     for number, (line, crop) in enumerate(zip(segmentation.lines, segmentation.line_images), start=1):
         ink = crop < 128
-        region = owners[line.crop_box.y0:line.crop_box.y1, line.crop_box.x0:line.crop_box.x1]
+        region = owners[line.box.y0:line.box.y1, line.box.x0:line.box.x1]
         assert not (region[ink] > 0).any()  # every ink pixel in at most one line
         region[ink] = number
     assert (owners[grey < 128] > 0).mean() > 0.99  # and nearly all of it in some line

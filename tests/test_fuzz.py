@@ -66,7 +66,7 @@ def test_segmentation_of_random_pages_keeps_its_invariants(height, width, seed, 
     rng = np.random.default_rng(seed)
     page = np.where(rng.random((height, width)) < ink_share, rng.integers(0, 80), 255).astype(np.uint8)
     result = segment_page(page)
-    for line in result.lines:
+    for line in result.page_lines:
         box = line.box
         assert 0 <= box.x0 < box.x1 <= width and 0 <= box.y0 < box.y1 <= height
         assert all(box.x0 <= w.x0 < w.x1 <= box.x1 for w in line.words)

@@ -146,3 +146,15 @@ def test_augmentation_writes_letters_narrower_and_wider(word_image):
     ratios = [(lambda out: out.shape[1] / out.shape[0] / aspect)(augment_ink(ink, np.random.default_rng(seed)))
               for seed in range(40)]
     assert min(ratios) < 0.85 and max(ratios) > 1.2
+
+
+def test_paper_level_is_numpys_90th_percentile():
+    from htr_core.recognition.crops import paper_level
+
+    rng = np.random.default_rng(5)
+    for index in range(300):
+        shape = (int(rng.integers(1, 40)), int(rng.integers(1, 200)))
+        grey = (rng.integers(0, 256, shape) if index % 2 else np.clip(rng.normal(200, 40, shape), 0, 255)).astype(np.uint8)
+        assert paper_level(grey) == float(np.percentile(grey.astype(np.float32), 90))
+    floats = rng.random((20, 30)).astype(np.float32)
+    assert paper_level(floats, 25) == float(np.percentile(floats, 25))

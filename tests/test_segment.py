@@ -18,7 +18,8 @@ def check_invariants(result, shape):
     height, width = shape
     tops = [line.box.y0 for line in result.lines]
     assert tops == sorted(tops), "lines must run top to bottom"
-    for line in result.lines:
+    assert len(result.page_lines) == len(result.lines)
+    for line in result.page_lines:  # as the page given holds them
         for box in (line.box, *line.words):
             assert 0 <= box.x0 < box.x1 <= width and 0 <= box.y0 < box.y1 <= height
         lefts = [w.x0 for w in line.words]
@@ -133,7 +134,7 @@ def test_real_page_lines_match_the_washington_boxes():
     truth = [p for p in washington_pages(root, "dev") if p.page.endswith("302.jpg")][0]
     result = segment_page(read_image(root / truth.page, max_side=None))
     check_invariants(result, (result.height, result.width))
-    score = match_boxes([line.box for line in result.lines], truth.lines)
+    score = match_boxes([line.box for line in result.page_lines], truth.lines)
     assert score.precision >= 0.9 and score.recall >= 0.9
 
 
@@ -142,7 +143,7 @@ def test_line_images_match_their_boxes_and_words_cut_from_them():
     result = segment_page(page)
     assert len(result.line_images) == len(result.lines)
     for index, (line, image) in enumerate(zip(result.lines, result.line_images)):
-        assert image.shape == (line.crop_box.height, line.crop_box.width)
+        assert image.shape == (line.box.height, line.box.width)
         assert image.min() < 128  # it holds ink
         words = result.word_images(index)
         assert len(words) == len(line.words) and all(w.shape[0] == image.shape[0] for w in words)
@@ -185,7 +186,7 @@ def test_a_stroke_joining_two_lines_is_cut_between_them():
     assert result.lines[0].box.y1 < lower_middle and result.lines[1].box.y0 > upper_middle
     for line, image, x, middle in zip(result.lines, result.line_images, (upper_x, lower_x),
                                       (upper_middle, lower_middle)):
-        assert image[middle - line.crop_box.y0, x - line.crop_box.x0] < 128
+        assert image[middle - line.box.y0, x - line.box.x0] < 128
 
 
 def test_a_long_descender_stays_whole_with_its_line():
@@ -233,3 +234,18 @@ def test_each_line_gets_a_baseline_under_its_letters_not_its_descenders():
     # baseline sits as far below its ascenders, well above its descenders' ends.
     assert levels[1][1] <= 4
     assert abs(levels[0][0] - levels[1][0]) <= 3 and levels[0][1] >= 8
+
+
+def test_lines_are_found_on_the_deskewed_page_and_mapped_onto_the_page_given():
+    page, _ = draw_page(TEXT)
+    h, w = page.shape
+    rotated = cv2.warpAffine(page, cv2.getRotationMatrix2D((w / 2, h / 2), 3.0, 1.0), (w, h), borderValue=255)
+    result = segment_page(rotated)
+    assert result.skew_degrees != 0.0
+    for line, on_page in zip(result.lines, result.page_lines):
+        assert on_page.box == result.to_page(line.box)
+        assert on_page.words == tuple(result.to_page(word) for word in line.words)
+        assert on_page.box.height > line.box.height  # a tilted line's bounds on the page are taller
+        # Points turn with the page: the outline's corners land inside the line's page box.
+        assert all(on_page.box.x0 - 1 <= x <= on_page.box.x1 + 1 and on_page.box.y0 - 1 <= y <= on_page.box.y1 + 1
+                   for x, y in on_page.polygon)

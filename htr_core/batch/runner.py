@@ -1,11 +1,10 @@
 """``htr read INPUT... -o OUTDIR --format txt,json,...``: many files, folders and documents at once.
 
-Inputs are files, folders (searched recursively for images and PDFs) and documents of many pages.
-Each input gets one output file per format under OUTDIR, at its path relative to the folder it
-was found in; inputs whose outputs are all there are skipped unless ``overwrite`` (so a stopped
-run resumes). A file that cannot be read is reported and the rest go on. ``jobs`` worker
-processes each load the models once; ``engine="ray"`` spreads the same work over a Ray cluster
-(``ray_engine``).
+Inputs are files, folders (searched recursively) and many-page documents; each gets one output
+per format under OUTDIR, at its path relative to its folder. Inputs whose outputs are there are
+skipped unless ``overwrite`` (a stopped run resumes); a file that cannot be read is reported and
+the rest go on. ``jobs`` worker processes load the models once each; ``engine="ray"`` spreads the
+work over a Ray cluster (``ray_engine``).
 """
 
 from __future__ import annotations

@@ -17,9 +17,8 @@ from htr_core.types import Decoded
 log = logging.getLogger(__name__)
 
 _TOKEN = re.compile(r"[^\W_]+")  # runs of letters and digits, accented letters included
-# Two-edit candidates grow with the square of the length. Measured on the held-out training
-# writers' words (word model, best path): up to 5 letters vs 6, corrected CER 19.22% vs 19.28%,
-# WER 35.2% vs 34.6%, and a quarter of the time (0.4 s vs 1.5 s for 790 words).
+# Two-edit candidates grow with the square of the length; longer words get one edit (as accurate,
+# a quarter of the time: docs/PIPELINE.md).
 MAX_TWO_EDIT_LENGTH = 5
 
 

@@ -1,19 +1,10 @@
-"""The word model's check on a line reading: every word of the line is read again from its own
-crop by the word model, and where the two readers disagree, the words that both models together,
-and an English word bigram model, find likeliest stay.
+"""The word model's check on a line reading: each word is read again from its own crop by the
+word model (which learnt apart and misreads other words), and where the two disagree, the words
+both models (and an English word-pair model) find likeliest together stay.
 
-The two models learnt apart (whole lines against single word crops) and misread different
-words, so their joint likelihood settles many disagreements, and the words around a doubtful
-word settle more (``benchmarks/tune_word_check.py`` measures both on held-out training writers'
-lines and Washington's training lines, and picks the weights).
-
-Where the word model's best path reads a word otherwise than the line model, candidates are
-offered: the line model's own word, the word model's ``ALTERNATIVES`` best lexicon words (word
-beam search with its lexicon and word prior) and the line model's best lexicon words over the
-word's own time steps (``decoding.words.word_steps``). Each is scored
-log P_line(word) + word_weight * log P_word(word), each summed over every CTC alignment, and the
-line's words are chosen together, adding lm_weight times each word's bigram score given the
-word chosen before it (``language.bigrams``). Words both readers agree on have no rival.
+Candidates: the line model's word and each model's best lexicon words, scored
+log P_line + word_weight * log P_word over all CTC alignments, plus lm_weight times each word's
+pair score, a line's words chosen together (docs/PIPELINE.md).
 """
 
 from __future__ import annotations
@@ -26,7 +17,7 @@ from typing import Sequence
 import numpy as np
 
 from htr_core.charset import Charset
-from htr_core.decoding.ctc import best_path, ctc_log_likelihoods, decoded_from_text
+from htr_core.decoding.ctc import best_path, ctc_log_likelihoods, decoded_from_texts
 from htr_core.decoding.words import word_runs, word_steps
 from htr_core.language.bigrams import BigramModel
 from htr_core.layout.word_boxes import word_crops
@@ -79,13 +70,14 @@ def scored_candidates(own: str, texts: Sequence[str], line_frames: np.ndarray, l
     return [WordCandidate(text, float(line), float(word)) for text, line, word in zip(texts, line_scores, word_scores)]
 
 
-def line_candidates(readings: Sequence[Reading], decoded: Sequence[Decoded], word_readings: Sequence[Reading],
-                    line_reader: TextReader, word_reader: TextReader,
+def line_candidates(readings: Sequence[Reading], decoded: Sequence[Decoded],
+                    word_readings: Sequence[Reading | None], line_reader: TextReader, word_reader: TextReader,
                     alternatives: int = ALTERNATIVES) -> list[list[list[WordCandidate]]]:
     """The readings of each word of each line worth weighing, the line model's own first.
     ``word_readings`` are the word model's readings of every line's words in order (one per
-    ``word_runs`` word). Where the word model's best path reads a word as the line model did, it
-    is a lone candidate; elsewhere both models offer their best lexicon words (all searched together)."""
+    ``word_runs`` word; None: a word not checked). Where the word model's best path reads a word as
+    the line model did, it is a lone candidate; elsewhere both models offer their best lexicon
+    words (all searched together)."""
     lines = [word_runs(reading.char_spans) for reading in decoded]
     if sum(map(len, lines)) != len(word_readings):
         raise ValueError(f"{sum(map(len, lines))} words read by the line model, {len(word_readings)} word crops")
@@ -97,7 +89,7 @@ def line_candidates(readings: Sequence[Reading], decoded: Sequence[Decoded], wor
         for index, run in enumerate(runs):
             own, word = "".join(span.char for span in run), next(words)
             candidates[-1].append([WordCandidate(own, 0.0, 0.0)])
-            if best_path(word.log_probs, word_reader.recognizer.charset).text != own:
+            if word is not None and best_path(word.log_probs, word_reader.recognizer.charset).text != own:
                 stretch = reading.log_probs[slice(*word_steps(runs, index, len(reading.log_probs)))]
                 slots.append((line, index, own, stretch, word.log_probs))
     offered_by_word = _lexicon_words(word_reader, [slot[4] for slot in slots], alternatives)
@@ -142,17 +134,20 @@ def apply_choice(readings: Sequence[Reading], decoded: Sequence[Decoded],
                  word_weight: float, language_model: BigramModel | None = None, lm_weight: float = 0.0) -> list[Decoded]:
     """The decodings with each line's ``best_words``; a changed line is re-aligned on the line
     model's frames (boxes and confidences follow the new text), its free reading kept."""
+    chosen = [best_words(positions, word_weight, language_model, lm_weight) for positions in candidates]
+    changed = [index for index, (positions, words) in enumerate(zip(candidates, chosen))
+               if words != [position[0].text for position in positions]]
+    chosen = [" ".join(words) for words in chosen]
+    for index in changed:
+        log.debug("word check: %s -> %s", decoded[index].text, chosen[index])
+    realigned = iter(decoded_from_texts([line_charset.encode(chosen[i]) for i in changed],
+                                        [readings[i].log_probs for i in changed], line_charset))
     checked = []
-    for reading, line, positions in zip(readings, decoded, candidates):
-        own = [position[0].text for position in positions]
-        chosen = best_words(positions, word_weight, language_model, lm_weight)
-        if chosen == own:
-            checked.append(line)
-            continue
-        log.debug("word check: %s -> %s", own, chosen)
-        text = " ".join(chosen)
-        realigned = decoded_from_text(line_charset.encode(text), reading.log_probs, line_charset)
-        checked.append(Decoded(text, realigned.confidence, realigned.char_spans, line.free_text))
+    for index, line in enumerate(decoded):
+        if index in changed:
+            new = next(realigned)
+            line = Decoded(chosen[index], new.confidence, new.char_spans, line.free_text)
+        checked.append(line)
     return checked
 
 
@@ -170,9 +165,15 @@ class WordCheck:
     def __call__(self, line_reader: TextReader, readings: Sequence[Reading], decoded: Sequence[Decoded],
                  crops: Sequence[np.ndarray]) -> list[Decoded]:
         """``decoded`` (the line reader's decodings of ``readings`` of ``crops``) checked."""
-        pieces = [piece for line, reading, crop in zip(decoded, readings, crops)
-                  for piece in word_crops(line, reading, crop)]
-        word_readings = self.word_reader.recognizer.read(pieces) if pieces else []
+        pieces, checked = [], []
+        for line, reading, crop in zip(decoded, readings, crops):
+            for run, piece in zip(word_runs(line.char_spans), word_crops(line, reading, crop)):
+                checked.append(self.config.skip_above is None
+                               or min(span.confidence for span in run) < self.config.skip_above)
+                if checked[-1]:
+                    pieces.append(piece)
+        read = iter(self.word_reader.recognizer.read(pieces) if pieces else [])
+        word_readings = [next(read) if check else None for check in checked]
         candidates = line_candidates(readings, decoded, word_readings, line_reader, self.word_reader,
                                      self.alternatives)
         return apply_choice(readings, decoded, candidates, line_reader.recognizer.charset, self.config.word_weight,

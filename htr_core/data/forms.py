@@ -1,10 +1,9 @@
 """Handwritten fields as they are cut from printed forms.
 
-A crop of a form field holds more than the handwriting: the printed field label to its left
-("Name:", often half cut off by the crop), slivers of the lines above and below, and the rule the
-writer wrote on. A recognizer trained only on clean words reads all of that as text. Wrapping a
-word dataset in ``FormFieldDataset`` puts that clutter around some of its samples while the label
-stays the handwriting alone, so the model learns to leave printed context out.
+A form field's crop holds more than the handwriting: a printed label ("Name:", often half cut
+off), slivers of the lines above and below, the rule. ``FormFieldDataset`` puts that clutter
+around some samples of a word dataset, the label still the handwriting alone, so the model
+learns to leave printed context out.
 """
 
 from __future__ import annotations

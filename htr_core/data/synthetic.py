@@ -184,7 +184,7 @@ class SyntheticDataset(GeneratedTextDataset):
             tracking = rng.uniform(0.2, 0.9) if rng.random() < 0.5 else 0.0
         elif self.line_mode and rng.random() < SPACED_LINE_SHARE:
             # Print-like hands space their letters, and their words wider still: a reader trained
-            # on fonts' tight spacing breaks such words apart (measured on the cabuyao photos).
+            # on fonts' tight spacing breaks such words apart (seen on the cabuyao photos).
             tracking, word_spacing = rng.uniform(0.0, 0.25), rng.uniform(0.2, 0.8)
         grey = render_text(text, font, rng, tracking, word_spacing)
         if rng.random() < 0.5:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
@@ -78,19 +79,46 @@ def _busy_steps(log_probs: np.ndarray, blank: int, min_log: float) -> tuple[np.n
     return log_probs[busy[0] : busy[-1] + 1], passing[busy[0] : busy[-1] + 1]
 
 
-def _top_per_search(owner: np.ndarray, rank: np.ndarray, width: int) -> np.ndarray:
-    """Indices of the ``width`` best-ranked entries of each search (stable on ties)."""
-    order = np.lexsort((-rank, owner))
-    sorted_owner = owner[order]
-    first = np.searchsorted(sorted_owner, sorted_owner)  # where each entry's search starts
-    return order[np.arange(len(order)) - first < width]
-
-
 def prefix_beam_search(log_probs: np.ndarray, charset: Charset, beam_width: int = 16,
                        constraint: LexiconConstraint | None = None, lm_weight: float = 0.0,
                        prune: float = 1e-3, count: int = 1) -> list[tuple[int, ...]]:
     """The ``count`` best label sequences of one search (best first); see ``prefix_beam_searches``."""
     return prefix_beam_searches([log_probs], charset, beam_width, constraint, lm_weight, prune, count)[0]
+
+
+@dataclass
+class _Beams:
+    """The live beams of every search: prefix id, the search it belongs to, and log P(ending in a
+    blank) / log P(ending in a character)."""
+
+    prefix: np.ndarray
+    owner: np.ndarray
+    p_blank: np.ndarray
+    p_char: np.ndarray
+
+    def take(self, index: np.ndarray) -> "_Beams":
+        return _Beams(self.prefix[index], self.owner[index], self.p_blank[index], self.p_char[index])
+
+    def join(self, other: "_Beams") -> "_Beams":
+        return _Beams(*(np.concatenate(pair) for pair in zip(astuple_arrays(self), astuple_arrays(other))))
+
+
+def astuple_arrays(beams: _Beams) -> tuple[np.ndarray, ...]:
+    return beams.prefix, beams.owner, beams.p_blank, beams.p_char
+
+
+def _padded(frames: Sequence[np.ndarray], blank: int, prune: float,
+            classes: int) -> tuple[list[int], np.ndarray, np.ndarray, np.ndarray]:
+    """The searches that have busy frames (``_busy_steps``), their lengths, and their frames and
+    pruning masks padded to one (search, step, class) array each."""
+    trimmed = [_busy_steps(log_probs, blank, math.log(prune)) for log_probs in frames]
+    busy = [index for index, item in enumerate(trimmed) if item is not None]
+    lengths = np.array([len(trimmed[i][0]) for i in busy], dtype=np.int64)
+    steps = np.full((len(busy), int(lengths.max(initial=0)), classes), -np.inf)
+    passing = np.zeros(steps.shape, dtype=bool)
+    for row, index in enumerate(busy):
+        steps[row, : lengths[row]], passing[row, : lengths[row]] = trimmed[index]
+    return busy, lengths, steps, passing
 
 
 def prefix_beam_searches(frames: Sequence[np.ndarray], charset: Charset, beam_width: int = 16,
@@ -103,73 +131,74 @@ def prefix_beam_searches(frames: Sequence[np.ndarray], charset: Charset, beam_wi
     times each closed word's log-prior joins a beam's score, and only readings whose last word is
     whole are offered (unless none is).
     """
-    blank = charset.blank_index
-    trimmed = [_busy_steps(log_probs, blank, math.log(prune)) for log_probs in frames]
-    busy = [index for index, item in enumerate(trimmed) if item is not None]
     results: list[list[tuple[int, ...]]] = [[()] for _ in frames]
+    busy, lengths, steps, passing = _padded(frames, charset.blank_index, prune, charset.num_classes)
     if not busy:
         return results
-    lengths = np.array([len(trimmed[i][0]) for i in busy])
-    steps = np.full((len(busy), int(lengths.max()), charset.num_classes), -np.inf)
-    passing = np.zeros(steps.shape, dtype=bool)
-    for row, index in enumerate(busy):
-        steps[row, : lengths[row]], passing[row, : lengths[row]] = trimmed[index]
-    use_lm = constraint is not None and lm_weight != 0.0
-    prefixes = _Prefixes(len(busy))
-    beams = np.arange(len(busy))  # one empty prefix a search
-    owner = np.arange(len(busy))
-    p_blank, p_char = np.zeros(len(busy)), np.full(len(busy), -np.inf)
+    search = _Search(charset, constraint, lm_weight if constraint is not None else 0.0, len(busy))
+    beams = _Beams(np.arange(len(busy)), np.arange(len(busy)), np.zeros(len(busy)), np.full(len(busy), -np.inf))
     for t in range(steps.shape[1]):
-        live = lengths[owner] > t
-        if not live.all():  # searches whose frames have ended keep their beams as they are
-            frozen = ~live
-            done = (beams[frozen], owner[frozen], p_blank[frozen], p_char[frozen])
-            beams, owner, p_blank, p_char = beams[live], owner[live], p_blank[live], p_char[live]
-        else:
-            done = None
-        step = steps[owner, t]
-        total = np.logaddexp(p_blank, p_char)
-        last = prefixes.label[beams]
-        stay_blank = total + step[:, blank]
-        stay_char = np.where(last >= 0, p_char + step[np.arange(len(beams)), np.maximum(last, 0)], -np.inf)
-        parents, labels = np.nonzero(passing[owner, t])
-        nodes = prefixes.node[beams[parents]]
-        if constraint is not None:
-            nodes = constraint.step(nodes, labels)
+        live = lengths[beams.owner] > t  # searches whose frames have ended keep their beams as they are
+        done = beams.take(~live)
+        beams = _top_per_search(search.step(beams.take(live), steps[:, t], passing[:, t]), search.lm_weight,
+                                search.prefixes, beam_width).join(done)
+    for row, index in enumerate(busy):
+        mine = beams.take(beams.owner == row)
+        results[index] = _best_finished(search.prefixes, mine.prefix, np.logaddexp(mine.p_blank, mine.p_char),
+                                        constraint, lm_weight, count)
+    return results
+
+
+class _Search:
+    """One step of prefix beam search for many searches at once."""
+
+    def __init__(self, charset: Charset, constraint: LexiconConstraint | None, lm_weight: float, roots: int):
+        self.blank, self.classes = charset.blank_index, charset.num_classes
+        self.constraint, self.lm_weight = constraint, lm_weight
+        self.prefixes = _Prefixes(roots)
+
+    def step(self, beams: _Beams, step: np.ndarray, passing: np.ndarray) -> _Beams:
+        """The beams after one more frame (``step`` and ``passing`` hold each search's row)."""
+        prefixes, rows = self.prefixes, step[beams.owner]
+        total = np.logaddexp(beams.p_blank, beams.p_char)
+        last = prefixes.label[beams.prefix]
+        stay_blank = total + rows[:, self.blank]
+        stay_char = np.where(last >= 0, beams.p_char + rows[np.arange(len(last)), np.maximum(last, 0)], -np.inf)
+        parents, labels = np.nonzero(passing[beams.owner])
+        nodes = prefixes.node[beams.prefix[parents]]
+        if self.constraint is not None:
+            nodes = self.constraint.step(nodes, labels)
             allowed = nodes != NO_NODE
             parents, labels, nodes = parents[allowed], labels[allowed], nodes[allowed]
-        grown = np.where(labels == last[parents], p_blank[parents], total[parents]) + step[parents, labels]
+        grown = np.where(labels == last[parents], beams.p_blank[parents], total[parents]) + rows[parents, labels]
         # An extension that is already a beam (the beam's parent and last label) joins its score.
-        beam_keys = prefixes.parent[beams] * charset.num_classes + last
-        grown_keys = beams[parents] * charset.num_classes + labels
+        beam_keys = prefixes.parent[beams.prefix] * self.classes + last
+        grown_keys = beams.prefix[parents] * self.classes + labels
         order = np.argsort(beam_keys)
         match = np.minimum(np.searchsorted(beam_keys[order], grown_keys), len(order) - 1)
         joins = beam_keys[order][match] == grown_keys
-        if joins.any():
-            into = order[match[joins]]
-            stay_char[into] = np.logaddexp(stay_char[into], grown[joins])
+        into = order[match[joins]]
+        stay_char[into] = np.logaddexp(stay_char[into], grown[joins])
         fresh = ~joins
-        lm = prefixes.lm[beams[parents[fresh]]]
-        if use_lm:
-            lm = lm + constraint.closed_prior(prefixes.node[beams[parents[fresh]]], labels[fresh])
-        ids = prefixes.add(beams[parents[fresh]], labels[fresh], nodes[fresh], lm)
-        beams = np.concatenate((beams, ids))
-        owner = np.concatenate((owner, owner[parents[fresh]]))
-        p_blank = np.concatenate((stay_blank, np.full(len(ids), -np.inf)))
-        p_char = np.concatenate((stay_char, grown[fresh]))
-        rank = np.logaddexp(p_blank, p_char)
-        if use_lm:
-            rank = rank + lm_weight * prefixes.lm[beams]
-        keep = _top_per_search(owner, rank, beam_width)
-        beams, owner, p_blank, p_char = beams[keep], owner[keep], p_blank[keep], p_char[keep]
-        if done is not None:
-            beams, owner, p_blank, p_char = (np.concatenate(pair) for pair in
-                                             zip((beams, owner, p_blank, p_char), done))
-    for row, index in enumerate(busy):
-        mine = owner == row
-        results[index] = _best_finished(prefixes, beams[mine], np.logaddexp(p_blank[mine], p_char[mine]),
-                                        constraint, lm_weight, count)
-    return results
+        parent_ids = beams.prefix[parents[fresh]]
+        lm = prefixes.lm[parent_ids]
+        if self.lm_weight:
+            lm = lm + self.constraint.closed_prior(prefixes.node[parent_ids], labels[fresh])
+        ids = prefixes.add(parent_ids, labels[fresh], nodes[fresh], lm)
+        return _Beams(np.concatenate((beams.prefix, ids)), np.concatenate((beams.owner, beams.owner[parents[fresh]])),
+                      np.concatenate((stay_blank, np.full(len(ids), -np.inf))),
+                      np.concatenate((stay_char, grown[fresh])))
+
+
+def _top_per_search(beams: _Beams, lm_weight: float, prefixes: _Prefixes, width: int) -> _Beams:
+    """The ``width`` best-ranked beams of each search (stable on ties)."""
+    rank = np.logaddexp(beams.p_blank, beams.p_char)
+    if lm_weight:
+        rank = rank + lm_weight * prefixes.lm[beams.prefix]
+    order = np.lexsort((-rank, beams.owner))
+    sorted_owner = beams.owner[order]
+    first = np.searchsorted(sorted_owner, sorted_owner)  # where each entry's search starts
+    return beams.take(order[np.arange(len(order)) - first < width])
 
 
 def _best_finished(prefixes: _Prefixes, beams: np.ndarray, scores: np.ndarray,

@@ -77,36 +77,77 @@ def _ctc_states(labels: Sequence[int], blank: int) -> tuple[np.ndarray, np.ndarr
 
 
 def align(log_probs: np.ndarray, labels: Sequence[int], blank: int) -> np.ndarray:
-    """Viterbi CTC alignment of ``labels`` to the time steps: the label each step emits.
+    """Viterbi CTC alignment of ``labels`` to the time steps: the label each step emits (see ``align_many``)."""
+    return align_many([log_probs], [labels], blank)[0]
 
-    Used to recover character spans and confidences for texts chosen by beam searches.
-    Falls back to the best path if the text cannot fit (more characters than steps allow).
-    """
-    steps = len(log_probs)
-    if not len(labels):
-        return np.full(steps, blank, dtype=np.int64)
-    extended, can_skip = _ctc_states(labels, blank)
-    states = len(extended)
-    score = np.full(states, -np.inf)
-    score[0] = log_probs[0, extended[0]]
-    score[1] = log_probs[0, extended[1]]
-    back = np.zeros((steps, states), dtype=np.int8)  # 0 stay, 1 from s-1, 2 from s-2
+
+def align_many(frames: Sequence[np.ndarray], label_sequences: Sequence[Sequence[int]], blank: int) -> list[np.ndarray]:
+    """Viterbi CTC alignment of each label sequence to its frames, those with as many frames
+    aligned together. A text that cannot fit (more characters than its frames allow) gets its
+    frames' best path instead. Used to place texts chosen by beam searches on the frames."""
+    paths: list[np.ndarray] = [np.full(len(log_probs), blank, dtype=np.int64) for log_probs in frames]
+    groups: dict[int, list[int]] = {}
+    for index, (log_probs, labels) in enumerate(zip(frames, label_sequences)):
+        if not len(labels) or not len(log_probs):
+            continue
+        best = log_probs.argmax(axis=-1)
+        if np.array_equal(collapse(best, blank), np.asarray(labels)):
+            paths[index] = best  # the likeliest path of all spells the text: no likelier one spells it
+        else:
+            groups.setdefault(len(log_probs), []).append(index)
+    for members in groups.values():
+        for index, path in zip(members, _viterbi([frames[i] for i in members], [label_sequences[i] for i in members],
+                                                 blank)):
+            paths[index] = path if path is not None else frames[index].argmax(axis=-1)
+    return paths
+
+
+def collapse(path: np.ndarray, blank: int) -> np.ndarray:
+    """The labels an alignment spells: repeats merged, blanks dropped."""
+    path = np.asarray(path)
+    keep = (path != blank) & np.concatenate(([True], path[1:] != path[:-1]))
+    return path[keep]
+
+
+def _viterbi(frames: Sequence[np.ndarray], label_sequences: Sequence[Sequence[int]],
+             blank: int) -> list[np.ndarray | None]:
+    """Best alignments of non-empty label sequences to frames of one length (None: cannot fit)."""
+    extended, can_skip, lengths = _padded_states(label_sequences, blank)
+    count, steps = len(frames), len(frames[0])
+    emit = np.take_along_axis(np.stack(frames), extended[:, None, :], axis=2)  # (sequence, step, state)
+    score = np.full(extended.shape, -np.inf)
+    score[:, :2] = emit[:, 0, :2]
+    back = np.zeros((count, steps, extended.shape[1]), dtype=np.int8)  # 0 stay, 1 from s-1, 2 from s-2
+    shifted = np.full((count, extended.shape[1] + 2), -np.inf)
     for t in range(1, steps):
-        stay = score
-        step1 = np.concatenate(([-np.inf], score[:-1]))
-        step2 = np.where(can_skip, np.concatenate(([-np.inf, -np.inf], score[:-2])), -np.inf)
-        choices = np.stack([stay, step1, step2])
-        back[t] = choices.argmax(axis=0)
-        score = choices.max(axis=0) + log_probs[t, extended]
-    end = states - 1 if score[-1] >= score[-2] else states - 2
-    if not np.isfinite(score[end]):
-        return log_probs.argmax(axis=-1)
-    path = np.empty(steps, dtype=np.int64)
-    state = end
+        shifted[:, 2:] = score
+        step1, step2 = shifted[:, 1:-1], np.where(can_skip, shifted[:, :-2], -np.inf)
+        from_one = step1 > score  # ties keep the earlier choice: stay, then one back
+        best = np.where(from_one, step1, score)
+        from_two = step2 > best
+        back[:, t] = np.where(from_two, 2, from_one)
+        score = np.where(from_two, step2, best) + emit[:, t]
+    rows = np.arange(count)
+    ends = np.where(score[rows, lengths - 1] >= score[rows, lengths - 2], lengths - 1, lengths - 2)
+    state, path = ends.copy(), np.empty((count, steps), dtype=np.int64)
     for t in range(steps - 1, -1, -1):
-        path[t] = extended[state]
-        state -= int(back[t, state])
-    return path
+        path[:, t] = extended[rows, state]
+        state -= back[rows, t, state]
+    fits = np.isfinite(score[rows, ends])
+    return [path[row] if fits[row] else None for row in range(count)]
+
+
+def _padded_states(label_sequences: Sequence[Sequence[int]], blank: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each sequence's ``_ctc_states`` padded with blank states to one width, and each one's length.
+    Transitions only run forward, so the padding never reaches a sequence's own states."""
+    states = [_ctc_states(labels, blank) for labels in label_sequences]
+    lengths = np.array([len(extended) for extended, _ in states])
+    extended = np.full((len(states), int(lengths.max())), blank, dtype=np.int64)
+    can_skip = np.zeros(extended.shape, dtype=bool)
+    for row, (labels, skips) in enumerate(states):
+        extended[row, : len(labels)] = labels
+        can_skip[row, : len(skips)] = skips
+    return extended, can_skip, lengths
 
 
 def ctc_log_likelihoods(log_probs: np.ndarray, label_sequences: Sequence[Sequence[int]], blank: int) -> np.ndarray:
@@ -114,28 +155,20 @@ def ctc_log_likelihoods(log_probs: np.ndarray, label_sequences: Sequence[Sequenc
     alignment (the forward pass), all sequences in one pass: the per-step loop is the cost."""
     if not len(label_sequences):
         return np.zeros(0)
-    states = [_ctc_states(labels, blank) for labels in label_sequences]
-    lengths = np.array([len(extended) for extended, _ in states])
+    extended, can_skip, lengths = _padded_states(label_sequences, blank)
     if not len(log_probs):  # no frames: only the empty reading
         return np.where(lengths == 1, 0.0, -np.inf)
-    width = int(lengths.max())
-    # Sequences padded with blank states past their end: transitions only run forward, so the
-    # padding never reaches a sequence's own states.
-    extended = np.full((len(states), width), blank, dtype=np.int64)
-    can_skip = np.zeros((len(states), width), dtype=bool)
-    for row, (labels, skips) in enumerate(states):
-        extended[row, : len(labels)] = labels
-        can_skip[row, : len(skips)] = skips
-    alpha = np.full((len(states), width), -np.inf)
+    width = extended.shape[1]
+    alpha = np.full((len(lengths), width), -np.inf)
     alpha[:, 0] = log_probs[0, extended[:, 0]]
     if width > 1:
         alpha[:, 1] = np.where(lengths > 1, log_probs[0, extended[:, 1]], -np.inf)
-    no_state = np.full((len(states), 1), -np.inf)
+    no_state = np.full((len(lengths), 1), -np.inf)
     for t in range(1, len(log_probs)):
         step1 = np.concatenate((no_state, alpha[:, :-1]), axis=1)
         step2 = np.where(can_skip, np.concatenate((no_state, no_state, alpha[:, :-2]), axis=1)[:, :width], -np.inf)
         alpha = np.logaddexp(np.logaddexp(alpha, step1), step2) + log_probs[t][extended]
-    rows = np.arange(len(states))
+    rows = np.arange(len(lengths))
     last = alpha[rows, lengths - 1]
     before_last = alpha[rows, np.maximum(lengths - 2, 0)]
     return np.where(lengths > 1, np.logaddexp(last, before_last), last)
@@ -143,6 +176,15 @@ def ctc_log_likelihoods(log_probs: np.ndarray, label_sequences: Sequence[Sequenc
 
 def decoded_from_text(labels: Sequence[int], log_probs: np.ndarray, charset: Charset) -> Decoded:
     """The reading of ``labels`` placed on the frames: its most likely alignment, spans and confidence."""
-    probs = np.exp(log_probs)
-    path = align(log_probs, labels, charset.blank_index)
-    return _summarise(_spans_for_path(path, probs, charset.blank_index, charset), probs, charset.blank_index)
+    return decoded_from_texts([labels], [log_probs], charset)[0]
+
+
+def decoded_from_texts(label_sequences: Sequence[Sequence[int]], frames: Sequence[np.ndarray],
+                       charset: Charset) -> list[Decoded]:
+    """``decoded_from_text`` of each label sequence on its frames (aligned together)."""
+    blank = charset.blank_index
+    decoded = []
+    for path, log_probs in zip(align_many(frames, label_sequences, blank), frames):
+        probs = np.exp(log_probs)
+        decoded.append(_summarise(_spans_for_path(path, probs, blank, charset), probs, blank))
+    return decoded

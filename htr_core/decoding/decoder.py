@@ -10,7 +10,7 @@ import numpy as np
 
 from htr_core.charset import Charset
 from htr_core.decoding.beam_search import LexiconConstraint, free_beam_search, prefix_beam_searches
-from htr_core.decoding.ctc import best_path, decoded_from_text
+from htr_core.decoding.ctc import best_path, decoded_from_texts
 from htr_core.decoding.lexicon import Lexicon
 from htr_core.decoding.punctuation import attach_punctuation
 from htr_core.decoding.words import free_reading_stays, reassembled, unknown_word_stretches
@@ -69,7 +69,7 @@ class Decoder:
         if name == "bestpath":
             readings = [best_path(log_probs, self.charset) for log_probs in frames]
         elif name == "beamsearch":
-            readings = [self._free(log_probs) for log_probs in frames]
+            readings = self._free(frames)
         elif self.by_word:
             readings = self._word_by_word(frames)
         else:
@@ -81,21 +81,19 @@ class Decoder:
         return prefix_beam_searches(frames, self.charset, self.config.beam_width, self.constraint,
                                     self.config.lm_weight, count=count)
 
-    def _free(self, log_probs: np.ndarray) -> Decoded:
-        return decoded_from_text(free_beam_search(log_probs, self.charset, self.config.beam_width),
-                                 log_probs, self.charset)
+    def _free(self, frames: Sequence[np.ndarray]) -> list[Decoded]:
+        labels = [free_beam_search(log_probs, self.charset, self.config.beam_width) for log_probs in frames]
+        return decoded_from_texts(labels, frames, self.charset)
 
     def _lexicon_or_free(self, frames: Sequence[np.ndarray]) -> list[Decoded]:
         """Word beam search over each whole reading; with ``oov_margin`` the free reading wins
         where ``free_reading_stays`` (a name or a number the lexicon lacks), kept as ``free_text``."""
-        constrained = [decoded_from_text(labels[0], log_probs, self.charset)
-                       for labels, log_probs in zip(self.lexicon_labels(frames), frames)]
+        constrained = decoded_from_texts([labels[0] for labels in self.lexicon_labels(frames)], frames, self.charset)
         margin = self.config.oov_margin
         if margin is None:
             return constrained
         readings = []
-        for log_probs, lexicons in zip(frames, constrained):
-            free = self._free(log_probs)
+        for log_probs, lexicons, free in zip(frames, constrained, self._free(frames)):
             stays = free_reading_stays(log_probs, lexicons.text, free.text, self.charset, margin)
             readings.append(replace(free if stays else lexicons, free_text=free.text))
         return readings
@@ -105,19 +103,18 @@ class Decoder:
         lexicon lacks is decoded again, lexicon-constrained, over its own time steps, and the free
         word stays where ``free_reading_stays``. One unknown word (a name) then cannot pull its
         neighbours off their words."""
-        free = [self._free(log_probs) for log_probs in frames]
+        free = self._free(frames)
         stretches = [unknown_word_stretches(reading, len(log_probs), self.lexicon.__contains__)
                      for reading, log_probs in zip(free, frames)]
         pieces = [log_probs[start:end] for log_probs, found in zip(frames, stretches) for _, _, (start, end) in found]
         found_labels = iter(self.lexicon_labels(pieces) if pieces else [])
-        readings = []
-        for reading, log_probs, found in zip(free, frames, stretches):
-            replacements = {}
+        replacements = []
+        for log_probs, found in zip(frames, stretches):
+            replacements.append({})
             for index, free_word, (start, end) in found:
                 constrained = self.charset.decode(next(found_labels)[0]).strip()
                 margin = self.config.oov_margin
                 if constrained and (margin is None or not free_reading_stays(
                         log_probs[start:end], constrained, free_word, self.charset, margin)):
-                    replacements[index] = constrained
-            readings.append(reassembled(reading, log_probs, replacements, self.charset))
-        return readings
+                    replacements[-1][index] = constrained
+        return reassembled(free, frames, replacements, self.charset)

@@ -10,7 +10,7 @@ from typing import Sequence
 import numpy as np
 
 from htr_core.charset import Charset
-from htr_core.decoding.ctc import ctc_log_likelihoods, decoded_from_text
+from htr_core.decoding.ctc import ctc_log_likelihoods, decoded_from_texts
 from htr_core.types import CharSpan, Decoded
 
 _APOSTROPHE_ENDING = re.compile(r"'[^\W\d_]+")  # possessive and contraction endings: 's, 't, 're
@@ -67,11 +67,16 @@ def unknown_word_stretches(free: Decoded, steps: int, is_known) -> list[tuple[in
     return stretches
 
 
-def reassembled(free: Decoded, log_probs: np.ndarray, replacements: dict[int, str], charset: Charset) -> Decoded:
-    """The free reading with some words replaced, re-aligned on the frames if anything changed;
-    the free reading is kept as ``free_text``."""
-    words = ["".join(span.char for span in word) for word in word_runs(free.char_spans)]
-    text = " ".join(replacements.get(index, word) for index, word in enumerate(words))
-    if text == free.text:
-        return replace(free, free_text=free.text)
-    return replace(decoded_from_text(charset.encode(text), log_probs, charset), free_text=free.text)
+def reassembled(free: Sequence[Decoded], frames: Sequence[np.ndarray], replacements: Sequence[dict[int, str]],
+                charset: Charset) -> list[Decoded]:
+    """Free readings with some of their words replaced (word index -> text), re-aligned on their
+    frames where anything changed; each free reading is kept as ``free_text``."""
+    texts = []
+    for reading, changes in zip(free, replacements):
+        words = ["".join(span.char for span in word) for word in word_runs(reading.char_spans)]
+        texts.append(" ".join(changes.get(index, word) for index, word in enumerate(words)))
+    changed = [index for index, (reading, text) in enumerate(zip(free, texts)) if text != reading.text]
+    realigned = iter(decoded_from_texts([charset.encode(texts[i]) for i in changed], [frames[i] for i in changed],
+                                        charset))
+    return [replace(next(realigned) if index in changed else reading, free_text=reading.text)
+            for index, reading in enumerate(free)]

@@ -1,11 +1,9 @@
 """Reading images and documents from paths or bytes into grey uint8 numpy arrays.
 
-The one front door for every input: EXIF-rotated phone photos, transparent PNGs (flattened onto
-white, since ink drawn on a transparent canvas would otherwise vanish), 16-bit scans, CMYK
-JPEGs, multi-page TIFFs and PDFs. Every failure of a decoder is an ``ImageReadError`` with a
-message a person can act on. Sizes are checked before pixels are decoded, frame by frame and
-page by page, and large images are reduced as they are read, so a small file cannot make a
-large allocation. Pillow's process-wide pixel limit is never changed (other threads rely on it).
+The one front door for every input: phone photos (EXIF-rotated), transparent PNGs (flattened
+onto white), 16-bit scans, CMYK JPEGs, multi-page TIFFs and PDFs. Every decoder failure is an
+``ImageReadError`` a person can act on. Sizes are checked before pixels are decoded and large
+images reduced as they are read; Pillow's process-wide pixel limit is never changed.
 """
 
 from __future__ import annotations

@@ -1,18 +1,9 @@
 """A word bigram language model of English, for choosing between readings of a word in context.
 
-The counts are the unigram and bigram frequency lists that ship inside ``symspellpy`` (counts
-from Google Books n-grams: 82,765 words, 242,342 word pairs). Scores use stupid backoff
-(Brants et al., 2007): log(count(previous, word) / count(previous word)) where the pair was
-seen, else ``backoff`` times the word's unigram probability; a word neither list holds gets
-``unknown`` counts. The pair list was counted over more text than the word list ("of the"
-outnumbers "of" 13 to 1), so the ratio is capped at 1: most listed pairs score 0, the most a
-word can. Estimating the scale instead (pair ratios divided by 50, or by the pairs' own totals
-per first word) read no better on the tuning split. The scores are not normalised
-probabilities: they only rank readings.
-
-Words are compared as their lower-cased letters (``letters_of``: "The," -> "the"); tokens
-without letters (numbers, punctuation) are not scored, and a word ending a sentence (".", "!",
-"?", ";", ":") gives the next word no context.
+The counts ship inside ``symspellpy`` (Google Books n-grams). Scores use stupid backoff (Brants
+et al., 2007), the pair ratio capped at 1 (docs/PIPELINE.md); they rank readings, they are not
+probabilities. Words are compared as their lower-cased letters; tokens without letters are not
+scored, and a word ending a sentence gives the next no context.
 """
 
 from __future__ import annotations
@@ -40,9 +31,8 @@ def letters_of(token: str) -> str:
 
 
 class BigramModel:
-    """Word and word-pair counts, held compactly: a word -> id table, and the pairs as sorted
-    64-bit keys (first id, second id) beside their counts: with a dict of word pairs the app
-    held 51 MB more after reading a page (``benchmarks/app_budget.py``, 413 MB against 362 MB)."""
+    """Word and word-pair counts, held compactly (a dict of word pairs costs the app tens of MB):
+    a word -> id table, and the pairs as sorted 64-bit keys (first id, second id) beside their counts."""
 
     def __init__(self, unigrams: Mapping[str, int], bigrams: Mapping[tuple[str, str], int],
                  backoff: float = 0.4, unknown: float = 1.0):

@@ -49,11 +49,9 @@ def find_ink(grey: np.ndarray, remove_rules: bool = True, max_threshold: int = 2
 def ruled_lines(ink: np.ndarray) -> np.ndarray:
     """Long thin horizontal and vertical runs: notebook rules, form boxes, page borders.
 
-    A scanned rule or page edge wanders a pixel across its length, so runs are measured on the
-    ink thickened a pixel across them; a faint notebook rule thresholds into dashes, so short
-    breaks in horizontal runs are bridged too (not in vertical ones: a long slanted descender
-    must not pass for a margin line). Only thin ink under a horizontal run is the rule: a stroke
-    crossing it (a few rows tall and narrow) is writing and stays.
+    Runs are measured on the ink thickened a pixel across them (a scanned rule wanders), with
+    short breaks in horizontal runs bridged (a faint rule thresholds into dashes; not vertical
+    ones, or a slanted descender would pass for a margin). A stroke crossing a rule stays.
     """
     h, w = ink.shape
     mask = ink.astype(np.uint8)

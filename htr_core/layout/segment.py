@@ -1,16 +1,14 @@
 """Page -> text lines -> words, with classical, deterministic image analysis.
 
-Lines: the row projection of the (deskewed) ink is smoothed at the scale of the writing and its
-peaks are the lines' cores; between neighbouring cores runs the cheapest path across the page
-through the least ink, and each ink pixel belongs to the line between its paths. A component
-those paths cut that has ink in only one line's core (an ascender or descender reaching across)
-goes back whole to its line; one with ink in two cores (a descender touching the word below) stays
-cut. Words: gaps in a line's column projection wider than a fraction of the line's writing height.
-All boxes are returned in the coordinates of the image given.
+Lines: the peaks of the deskewed ink's row profile are the lines' cores, and the cheapest paths
+through the least ink separate neighbours; a component a path cuts goes back whole to its line
+unless it reaches two cores. Words: gaps in a line's column profile wider than a share of its
+writing height. Boxes are in the image given and, for crops, in the deskewed page.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass
 
@@ -44,14 +42,18 @@ class SegmentationSettings:
         return cls(deskew=False, remove_rules=False, fill_letters=0.6, line_smoothing=0.3)
 
 
+Points = tuple[tuple[int, int], ...]
+
+
 @dataclass(frozen=True)
 class LineSegment:
-    box: Box  # in the coordinates of the image given
+    """A line as found, in the frame it was found in: the deskewed page, where its crop is cut
+    (``Segmentation.on_page`` maps it onto the page given)."""
+
+    box: Box
     words: tuple[Box, ...]
-    crop_box: Box  # in the deskewed image, where crops are cut
-    word_crop_boxes: tuple[Box, ...]
-    polygon: tuple[tuple[int, int], ...] = ()  # the outline of the line's ink, in the image given
-    baseline: tuple[tuple[int, int], ...] = ()  # where its letters sit, left to right, in the image given
+    polygon: Points = ()  # the outline of the line's ink (x, y)
+    baseline: Points = ()  # where its letters sit (x, y), left to right
 
 
 @dataclass(frozen=True)
@@ -59,17 +61,34 @@ class Segmentation:
     width: int
     height: int
     skew_degrees: float
-    lines: tuple[LineSegment, ...]
+    lines: tuple[LineSegment, ...]  # in the deskewed page
     line_images: tuple[np.ndarray, ...]  # each line cut from the deskewed page, other lines' ink removed
 
+    @functools.cached_property
+    def _inverse(self) -> np.ndarray | None:
+        return _inverse_rotation((self.height, self.width), self.skew_degrees)
+
     def to_page(self, box: Box) -> Box:
-        """A box in the deskewed frame (where crops are cut) mapped back onto the page."""
-        return _to_page(box, _inverse_rotation((self.height, self.width), self.skew_degrees), self.width, self.height)
+        """A box in the deskewed frame mapped back onto the page: the bounds of its rotated corners."""
+        return _to_page(box, self._inverse, self.width, self.height)
+
+    def points_to_page(self, points: Points) -> Points:
+        """Points in the deskewed frame mapped back onto the page, clipped to it."""
+        return _points_to_page(np.asarray(points, dtype=np.int64).reshape(-1, 2), self._inverse, self.width,
+                               self.height)
+
+    def on_page(self, line: LineSegment) -> LineSegment:
+        """``line`` in the coordinates of the page given."""
+        return LineSegment(self.to_page(line.box), tuple(self.to_page(w) for w in line.words),
+                           self.points_to_page(line.polygon), self.points_to_page(line.baseline))
+
+    @functools.cached_property
+    def page_lines(self) -> tuple[LineSegment, ...]:
+        return tuple(self.on_page(line) for line in self.lines)
 
     def word_images(self, index: int) -> list[np.ndarray]:
         line, image = self.lines[index], self.line_images[index]
-        return [image[:, box.x0 - line.crop_box.x0 : box.x1 - line.crop_box.x0] for box in line.word_crop_boxes]
-
+        return [image[:, box.x0 - line.box.x0 : box.x1 - line.box.x0] for box in line.words]
 
 
 @dataclass(frozen=True)
@@ -294,9 +313,29 @@ def segment_page(grey: np.ndarray, settings: SegmentationSettings | None = None)
                   and not (c.x1 - c.x0 > 8 * scale and c.y1 - c.y0 < 0.05 * (c.x1 - c.x0))]
     if not components or scale < 2:
         return Segmentation(width, height, skew, (), ())
+    line_of, core_of_row, line_count = _lines_of_pixels(components, labels, height, scale, settings)
+    ys, xs = np.nonzero(line_of)
+    owner = line_of[ys, xs] - 1
+    owner, majority = _keep_reaching_strokes_whole(labels[ys, xs], owner, core_of_row[ys] - 1, line_count)
+    line_of[ys, xs] = owner + 1
+    members: list[list[_Component]] = [[] for _ in range(line_count)]
+    for c in components:
+        members[majority[c.label]].append(c)
+    pixels = _LinePixels(ys, xs, owner, line_count)
+    lines, images = [], []
+    for index in pixels.kept(settings.min_line_ink):
+        box = pixels.box(index)
+        keep = line_of[box.y0:box.y1, box.x0:box.x1] == index + 1
+        lines.append(_line_segment(box, keep, writing_height(members[index]) or scale, settings))
+        images.append(_clean_crop(deskewed, labels, box, keep))
+    log.debug("segmented %d lines (skew %.2f deg, writing height %.1f px)", len(lines), skew, scale)
+    return Segmentation(width, height, skew, tuple(lines), tuple(images))
 
-    # Each ink pixel of a kept component gets the number of its line (from 1; 0: none), and the
-    # rows of each line's core (around its densest row) are marked with the line's number.
+
+def _lines_of_pixels(components: list[_Component], labels: np.ndarray, height: int, scale: float,
+                     settings: SegmentationSettings) -> tuple[np.ndarray, np.ndarray, int]:
+    """Each ink pixel of a kept component numbered with its line (from 1; 0: none), the rows of
+    each line's core (around its densest row) marked with the line's number, and the line count."""
     line_of = np.zeros(labels.shape, dtype=np.int32)
     core_of_row = np.zeros(height, dtype=np.int32)
     line_count = 0
@@ -325,44 +364,38 @@ def segment_page(grey: np.ndarray, settings: SegmentationSettings | None = None)
         for number, peak in enumerate(peaks, start=line_count + 1):
             core_of_row[max(0, top + peak - half_core):top + peak + half_core + 1] = number
         line_count += len(peaks)
+    return line_of, core_of_row, line_count
 
-    ys, xs = np.nonzero(line_of)
-    owner = line_of[ys, xs] - 1
-    owner, majority = _keep_reaching_strokes_whole(labels[ys, xs], owner, core_of_row[ys] - 1, line_count)
-    line_of[ys, xs] = owner + 1
-    line_ink_totals = np.bincount(owner, minlength=line_count)
-    typical = float(np.median(line_ink_totals[line_ink_totals > 0])) if line_ink_totals.any() else 0.0
-    members: list[list[_Component]] = [[] for _ in range(line_count)]
-    for c in components:
-        members[majority[c.label]].append(c)
-    inverse = _inverse_rotation(grey.shape, skew)
-    # Pixels grouped by line (one sort, not a pass over every pixel per line).
-    order = np.argsort(owner, kind="stable")
-    starts = np.searchsorted(owner[order], np.arange(line_count + 1))
-    lines, images = [], []
-    for index in range(line_count):
-        total = line_ink_totals[index]
-        if total == 0 or total < settings.min_line_ink * typical:
-            continue
-        mine = order[starts[index]:starts[index + 1]]
-        box = Box(int(xs[mine].min()), int(ys[mine].min()), int(xs[mine].max()) + 1, int(ys[mine].max()) + 1)
-        keep = line_of[box.y0:box.y1, box.x0:box.x1] == index + 1
-        line_scale = writing_height(members[index]) or scale
-        # Words span the line's height, as word boxes in HTR ground truth (and crops) do.
-        word_boxes = [Box(box.x0 + a, box.y0, box.x0 + b, box.y1)
-                      for a, b in split_words(keep, scale_limit=settings.word_gap * line_scale)]
-        lines.append(LineSegment(
-            box=_to_page(box, inverse, width, height),
-            words=tuple(_to_page(w, inverse, width, height) for w in word_boxes),
-            crop_box=box,
-            word_crop_boxes=tuple(word_boxes),
-            polygon=_points_to_page(ink_outline(keep, max(2, int(line_scale / 2))) + (box.x0, box.y0),
-                                    inverse, width, height),
-            baseline=_points_to_page(line_baseline(keep, line_scale) + (box.x0, box.y0), inverse, width, height),
-        ))
-        images.append(_clean_crop(deskewed, labels, box, keep))
-    log.debug("segmented %d lines (skew %.2f deg, writing height %.1f px)", len(lines), skew, scale)
-    return Segmentation(width, height, skew, tuple(lines), tuple(images))
+
+class _LinePixels:
+    """The ink pixels of every line, grouped by line (one sort, not a pass over every pixel per line)."""
+
+    def __init__(self, ys: np.ndarray, xs: np.ndarray, owner: np.ndarray, line_count: int):
+        self.ys, self.xs, self.line_count = ys, xs, line_count
+        self.totals = np.bincount(owner, minlength=line_count)
+        self.order = np.argsort(owner, kind="stable")
+        self.starts = np.searchsorted(owner[self.order], np.arange(line_count + 1))
+
+    def kept(self, min_share: float) -> list[int]:
+        """The lines with at least ``min_share`` of the median line's ink (the rest are noise)."""
+        typical = float(np.median(self.totals[self.totals > 0])) if self.totals.any() else 0.0
+        return [index for index, total in enumerate(self.totals) if total and total >= min_share * typical]
+
+    def box(self, index: int) -> Box:
+        mine = self.order[self.starts[index]:self.starts[index + 1]]
+        ys, xs = self.ys[mine], self.xs[mine]
+        return Box(int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1)
+
+
+def _line_segment(box: Box, keep: np.ndarray, line_scale: float, settings: SegmentationSettings) -> LineSegment:
+    """A line found at ``box`` of the deskewed page (``keep``: its own ink there): its words, its
+    outline and its baseline."""
+    # Words span the line's height, as word boxes in HTR ground truth (and crops) do.
+    word_boxes = [Box(box.x0 + a, box.y0, box.x0 + b, box.y1)
+                  for a, b in split_words(keep, scale_limit=settings.word_gap * line_scale)]
+    outline = ink_outline(keep, max(2, int(line_scale / 2))) + (box.x0, box.y0)
+    baseline = line_baseline(keep, line_scale) + (box.x0, box.y0)
+    return LineSegment(box, tuple(word_boxes), tuple(map(tuple, outline.tolist())), tuple(map(tuple, baseline.tolist())))
 
 
 def _keep_reaching_strokes_whole(pixel_labels: np.ndarray, owner: np.ndarray, core: np.ndarray,

@@ -1,12 +1,9 @@
 """Word boxes for a line reading: the recognizer says where words are, the ink says where they end.
 
-A CTC reading places each character at a narrow spike somewhere inside the letter, so boxes drawn
-from first to last spike cut words short at both ends. The spaces of the reading are reliable,
-though: between two read words there is a blank gap in the ink, and the widest one near the
-recognizer's boundary is the real one (a cursive word's pen lifts are narrower). ``snap_to_ink``
-moves the boundaries there and trims every word to its inked columns. Boxes keep the line's
-height, as word boxes in HTR ground truth do (measured on Washington train pages: word F1 0.66
-with line-high boxes, 0.38 with boxes trimmed to the ink rows).
+A CTC reading places each character at a narrow spike inside the letter, so boxes from first to
+last spike cut words short. The reading's spaces are reliable, though: ``snap_to_ink`` moves each
+boundary to the widest blank gap in the ink near it (a cursive word's pen lifts are narrower) and
+trims every word to its inked columns. Boxes keep the line's height, as HTR ground truth's do.
 """
 
 from __future__ import annotations

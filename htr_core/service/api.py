@@ -2,16 +2,11 @@
 
     .venv/bin/python -m htr_core.service.api --port 8000      # uvicorn with connection and header limits
     curl -F file=@page.jpg 'http://localhost:8000/v1/read?level=page'
-    curl -F file=@scan.pdf 'http://localhost:8000/v1/read?format=txt'
 
-Interactive documentation at /docs. The shipped models load once, on the first request; reads run
-in FastAPI's worker threads, sharing the ONNX Runtime sessions (their ``run`` is thread-safe). It
-protects itself (``service_limits``): a bounded number of reads run and wait (503 with Retry-After
-past that), each read stops at a deadline (504), bodies past the upload limit are refused while
-they stream (413), declared types that are not images or PDFs get a 415, upload names are
-sanitised before any output, and errors never echo the input. ``HTR_API_KEY`` requires that key
-(``X-API-Key`` or ``Authorization: Bearer``); ``HTR_API_CORS_ORIGINS`` (comma-separated) allows
-browsers from those origins. No TensorFlow is imported.
+Interactive documentation at /docs. The shipped models load on the first request; reads run in
+FastAPI's worker threads, sharing the ONNX Runtime sessions, within ``service.limits``' bounds.
+``HTR_API_KEY`` requires that key; ``HTR_API_CORS_ORIGINS`` allows browsers from those origins.
+docs/PIPELINE.md lists the limits.
 """
 
 from __future__ import annotations
@@ -48,41 +43,12 @@ def create_app(load_pipeline: Callable[[], Pipeline] = Pipeline.from_model_dir,
     limits = limits or ServiceLimits.from_environment()
     # /docs and /redoc from the package's own Swagger UI and ReDoc files: they work offline.
     app = FastAPIOffline(title="htr_core", summary="Handwritten text recognition: images and PDFs in, text out")
-    app.add_middleware(BodySizeLimit, max_bytes=limits.max_upload_bytes + MULTIPART_OVERHEAD)
-    origins = [o.strip() for o in os.environ.get("HTR_API_CORS_ORIGINS", "").split(",") if o.strip()]
-    if origins:
-        from fastapi.middleware.cors import CORSMiddleware
-
-        app.add_middleware(CORSMiddleware, allow_origins=origins, allow_methods=["GET", "POST"], allow_headers=["*"])
-    api_key = os.environ.get("HTR_API_KEY") or None
-    admission = Admission(limits.workers, limits.queue, limits.queue_wait)
-    loaded: list[Pipeline] = []
-    lock = threading.Lock()
-
-    @app.exception_handler(RequestValidationError)
-    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
-        # FastAPI's default echoes each bad value back ("input"): never return what was sent.
-        errors = [{"loc": list(error.get("loc", ())), "msg": error.get("msg", ""), "type": error.get("type", "")}
-                  for error in exc.errors()]
-        return JSONResponse({"detail": errors}, status_code=422)
-
-    @app.middleware("http")
-    async def require_key(request: Request, call_next):
-        if api_key and request.url.path.startswith("/v1/"):
-            given = request.headers.get("x-api-key") or request.headers.get("authorization", "").removeprefix("Bearer ")
-            if not secrets.compare_digest(given.encode(), api_key.encode()):
-                return JSONResponse({"detail": "a valid API key is required (X-API-Key header)"}, status_code=401)
-        return await call_next(request)
-
-    def pipeline() -> Pipeline:
-        with lock:
-            if not loaded:
-                loaded.append(load_pipeline())
-            return loaded[0]
+    _protect(app, limits)
+    service = _Service(load_pipeline, limits)
 
     @app.get("/health")
     def health() -> dict:
-        models = pipeline()
+        models = service.pipeline()
         return {"status": "ok", "line_model": models.line_reader is not None,
                 "word_model": models.word_reader is not None}
 
@@ -102,41 +68,76 @@ def create_app(load_pipeline: Callable[[], Pipeline] = Pipeline.from_model_dir,
         drop_flagged: bool = Query(False, description="leave out lines read at very low confidence"),
         drawing: bool = Query(False, description="the image is a drawing (white, one pen, as a canvas saves it)"),
     ):
+        settings = PipelineSettings(level=level, reader=reader, decoder=decoder, spell=spell, language=language,
+                                    drop_flagged=drop_flagged, language_model=language_model)
+        return service.read_upload(file, settings.for_drawing() if drawing else settings, format, page)
+
+    return app
+
+
+def _protect(app: FastAPI, limits: ServiceLimits) -> None:
+    """Bodies past the upload limit refused as they stream, CORS where asked, the API key where
+    set, and validation errors that never echo the input."""
+    app.add_middleware(BodySizeLimit, max_bytes=limits.max_upload_bytes + MULTIPART_OVERHEAD)
+    origins = [o.strip() for o in os.environ.get("HTR_API_CORS_ORIGINS", "").split(",") if o.strip()]
+    if origins:
+        from fastapi.middleware.cors import CORSMiddleware
+
+        app.add_middleware(CORSMiddleware, allow_origins=origins, allow_methods=["GET", "POST"], allow_headers=["*"])
+    api_key = os.environ.get("HTR_API_KEY") or None
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        # FastAPI's default echoes each bad value back ("input"): never return what was sent.
+        errors = [{"loc": list(error.get("loc", ())), "msg": error.get("msg", ""), "type": error.get("type", "")}
+                  for error in exc.errors()]
+        return JSONResponse({"detail": errors}, status_code=422)
+
+    @app.middleware("http")
+    async def require_key(request: Request, call_next):
+        if api_key and request.url.path.startswith("/v1/"):
+            given = request.headers.get("x-api-key") or request.headers.get("authorization", "").removeprefix("Bearer ")
+            if not secrets.compare_digest(given.encode(), api_key.encode()):
+                return JSONResponse({"detail": "a valid API key is required (X-API-Key header)"}, status_code=401)
+        return await call_next(request)
+
+
+class _Service:
+    """The loaded pipeline and the reads it admits."""
+
+    def __init__(self, load_pipeline: Callable[[], Pipeline], limits: ServiceLimits):
+        self.load_pipeline, self.limits = load_pipeline, limits
+        self.admission = Admission(limits.workers, limits.queue, limits.queue_wait)
+        self._loaded: list[Pipeline] = []
+        self._lock = threading.Lock()
+
+    def pipeline(self) -> Pipeline:
+        with self._lock:
+            if not self._loaded:
+                self._loaded.append(self.load_pipeline())
+            return self._loaded[0]
+
+    def read_upload(self, file: UploadFile, settings: PipelineSettings, format: str, page: int | None):
+        """An upload checked (type, size), then read in an admitted slot before its deadline."""
         name = safe_filename(file.filename)
         declared = (file.content_type or "").lower()
         if declared and not declared.startswith(ACCEPTED_TYPES):
             raise HTTPException(415, "send an image (PNG, JPEG, TIFF, BMP, WebP) or a PDF")
-        data = file.file.read(limits.max_upload_bytes + 1)
-        if len(data) > limits.max_upload_bytes:
-            raise HTTPException(413, f"the file is larger than {limits.max_upload_bytes // (1024 * 1024)} MB")
-        settings = PipelineSettings(level=level, reader=reader, decoder=decoder, spell=spell, language=language,
-                                    drop_flagged=drop_flagged,
-                                    language_model=language_model)
-        if drawing:
-            settings = settings.for_drawing()
+        data = file.file.read(self.limits.max_upload_bytes + 1)
+        if len(data) > self.limits.max_upload_bytes:
+            raise HTTPException(413, f"the file is larger than {self.limits.max_upload_bytes // (1024 * 1024)} MB")
         try:
-            with admission.slot():
-                return _read(data, name, settings, format, page)
+            with self.admission.slot():
+                return self._read(data, name, settings, format, page)
         except Busy as exc:
             raise HTTPException(503, str(exc), headers={"Retry-After": str(exc.retry_after)}) from exc
         except TimedOut as exc:
             raise HTTPException(504, str(exc)) from exc
 
-    def _read(data: bytes, name: str, settings: PipelineSettings, format: str, page: int | None):
-        deadline = Deadline(limits.timeout)
-        try:
-            count = count_pages(data)
-            if page is not None and page > count:
-                raise HTTPException(400, f"page {page} asked for, but the document has {count}")
-            numbers = list(range(1, count + 1)) if page is None else [page]
-            if format in ONE_PAGE_FORMATS and len(numbers) > 1:
-                raise HTTPException(400, f"{format} holds one page and the document has {count}: pass page=N")
-            # Only the pages asked for are decoded or rendered.
-            images = read_document(data, pages=None if page is None else [page - 1])
-        except ImageReadError as exc:
-            raise HTTPException(400, f"{name}: {exc}") from exc
-
-        reading = pipeline().with_settings(settings)
+    def _read(self, data: bytes, name: str, settings: PipelineSettings, format: str, page: int | None):
+        deadline = Deadline(self.limits.timeout)
+        numbers, images = self._pages(data, name, format, page)
+        reading = self.pipeline().with_settings(settings)
         results = []
         for image in images:
             deadline.check()
@@ -145,10 +146,21 @@ def create_app(load_pipeline: Callable[[], Pipeline] = Pipeline.from_model_dir,
         if format == "json":
             return {"file": name,
                     "pages": [{"page": number, **result.to_dict()} for number, result in zip(numbers, results)]}
-        body = export_pages(results, format, name)
-        return PlainTextResponse(body, media_type=MEDIA_TYPES[format])
+        return PlainTextResponse(export_pages(results, format, name), media_type=MEDIA_TYPES[format])
 
-    return app
+    @staticmethod
+    def _pages(data: bytes, name: str, format: str, page: int | None) -> tuple[list[int], list]:
+        """The page numbers asked for and their images (only those are decoded or rendered)."""
+        try:
+            count = count_pages(data)
+            if page is not None and page > count:
+                raise HTTPException(400, f"page {page} asked for, but the document has {count}")
+            numbers = list(range(1, count + 1)) if page is None else [page]
+            if format in ONE_PAGE_FORMATS and len(numbers) > 1:
+                raise HTTPException(400, f"{format} holds one page and the document has {count}: pass page=N")
+            return numbers, read_document(data, pages=None if page is None else [page - 1])
+        except ImageReadError as exc:
+            raise HTTPException(400, f"{name}: {exc}") from exc
 
 
 app = create_app()

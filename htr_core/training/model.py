@@ -78,11 +78,9 @@ def load_keras_model(model_dir: Path) -> keras.Model:
 def export_onnx(model: keras.Model, config: ModelConfig, path: Path) -> Path:
     """Export to ONNX with a dynamic batch and width: inference then runs without TensorFlow.
 
-    The recurrent and dense weights are stored as int8 (onnxruntime's dynamic quantization):
-    measured on the word model, a call at batch 1 takes ~25% less time and IAM val CER moves by
-    under 0.1 point. Convolutions stay float: their int8 kernels were 3x slower on this CPU.
-    Activations are quantized with each call's own range, so a crop's logits move a little with
-    the batch it is read in (at most 0.1 on 32 IAM words, none of their best-path readings).
+    The recurrent and dense weights are stored as int8 (onnxruntime's dynamic quantization; faster,
+    as accurate); convolutions stay float (their int8 kernels were slower here). Activations are
+    quantized with each call's own range, so logits move a little with the batch (docs/TRAINING.md).
     """
     import tensorflow as tf
     import tf2onnx

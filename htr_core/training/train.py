@@ -119,74 +119,110 @@ def copy_weights(source, source_charset: Charset, target, target_charset: Charse
     log.info("output classes copied from %d of %d characters", int((rows[1:] >= 0).sum()), len(rows) - 1)
 
 
+Parts = tuple[list[Dataset], list[Dataset]]  # (training, held-out) datasets of one source
+
+
 def build_datasets(config: TrainConfig) -> tuple[Dataset, Dataset]:
-    """(train, holdout) from every configured source."""
-    from htr_core.data.iam import is_holdout_writer, load_iam_words
-    from htr_core.data.lines import SimulatedLineDataset
-    from htr_core.data.pairs import load_pairs
+    """(train, holdout) from every configured source, in a fixed order (a resumed run sees the same)."""
     from htr_core.data.forms import FormFieldDataset
-    from htr_core.data.strokes import StrokeDataset
-    from htr_core.data.synthetic import SyntheticDataset
-    from htr_core.data.washington import washington_line_crops, washington_word_crops
 
     train_parts: list[Dataset] = []
     holdout_parts: list[Dataset] = []
-    if config.iam_dir is not None:
-        words = load_iam_words(config.iam_dir, split="train")
-        train_words = [s for s in words if not is_holdout_writer(s.writer, config.holdout_every)]
-        held = [s for s in words if is_holdout_writer(s.writer, config.holdout_every)]
-        log.info("IAM train words: %d for training, %d held out (%d writers)",
-                 len(train_words), len(held), len({s.writer for s in held}))
-        word_set = _maybe_cached(train_words, config, "iam_train")
-        if config.line_mode:
-            train_parts.append(SimulatedLineDataset(train_words, seed=config.seed))
-            holdout_parts.append(SimulatedLineDataset(held, seed=config.seed + 1))
-            if config.words_in_line_mode:
-                train_parts.append(SampledDataset(word_set, config.words_in_line_mode, config.seed))
-        else:
-            train_parts.append(word_set)
-        holdout_parts.append(FileDataset(held))
-    if config.washington_dir is not None:
-        washington_words = washington_word_crops(config.washington_dir, "train")
-        if config.line_mode:
-            # One hand's words: a share of an epoch, like IAM's, so lines of many hands dominate.
-            train_parts.append(SampledDataset(washington_words, config.words_in_line_mode // 2, config.seed + 5))
-            train_parts.append(washington_line_crops(config.washington_dir, "train"))
-        else:
-            train_parts.append(washington_words)
-    if config.iam_ondb_dir is not None:
-        from htr_core.data.iam_ondb import OnlineLineDataset, load_online_lines
-
-        train_parts.append(OnlineLineDataset(load_online_lines(config.iam_ondb_dir, "train"), config.seed + 3))
-        # Its own writer-independent val split selects the model (drawn in one random style a line).
-        held_lines = load_online_lines(config.iam_ondb_dir, "val")
-        holdout_parts.append(OnlineLineDataset(held_lines[:: max(1, len(held_lines) // 500)], config.seed + 4))
-    if config.copiste_dir is not None:
-        from htr_core.data.copiste import copiste_line_crops, is_holdout_page, load_copiste_lines
-
-        lines = load_copiste_lines(config.copiste_dir, "train")
-        train_parts.append(copiste_line_crops(config.copiste_dir, [ln for ln in lines if not is_holdout_page(ln.page)]))
-        holdout_parts.append(copiste_line_crops(config.copiste_dir, [ln for ln in lines if is_holdout_page(ln.page)]))
-    for folder in config.pairs_dirs:
-        pairs = load_pairs(folder)
-        log.info("%s: %d image/text pairs", folder, len(pairs))
-        train_parts.append(_maybe_cached(pairs, config, Path(folder).name))
-    if config.synthetic_per_epoch and config.fonts_dir is not None:
-        train_parts.append(SyntheticDataset(config.fonts_dir, config.synthetic_per_epoch,
-                                            line_mode=config.line_mode, seed=config.seed))
-        if config.line_mode:
-            train_parts.append(SyntheticDataset(config.fonts_dir, config.synthetic_per_epoch // 3,
-                                                line_mode=False, seed=config.seed + 7))
-    if config.strokes_per_epoch:
-        train_parts.append(StrokeDataset(config.strokes_per_epoch, line_mode=config.line_mode, seed=config.seed + 11))
+    for source in (_iam_parts, _washington_parts, _online_parts, _copiste_parts, _pairs_parts, _generated_parts):
+        train, held = source(config)
+        train_parts += train
+        holdout_parts += held
     if config.form_fields:
         train_parts = [FormFieldDataset(part, config.form_fields, config.seed + i)
                        for i, part in enumerate(train_parts)]
     train = ConcatDataset(train_parts)
     if len(train) == 0:
         raise ValueError("no training data: give --data_dir (IAM layout or image/.txt pairs) or fonts")
-    holdout = ConcatDataset(holdout_parts)
-    return train, holdout
+    return train, ConcatDataset(holdout_parts)
+
+
+def _iam_parts(config: TrainConfig) -> Parts:
+    """IAM train words, 1 writer in ``holdout_every`` held out; a line model reads them pasted into lines."""
+    if config.iam_dir is None:
+        return [], []
+    from htr_core.data.iam import is_holdout_writer, load_iam_words
+    from htr_core.data.lines import SimulatedLineDataset
+
+    words = load_iam_words(config.iam_dir, split="train")
+    train_words = [s for s in words if not is_holdout_writer(s.writer, config.holdout_every)]
+    held = [s for s in words if is_holdout_writer(s.writer, config.holdout_every)]
+    log.info("IAM train words: %d for training, %d held out (%d writers)",
+             len(train_words), len(held), len({s.writer for s in held}))
+    word_set = _maybe_cached(train_words, config, "iam_train")
+    if not config.line_mode:
+        return [word_set], [FileDataset(held)]
+    train = [SimulatedLineDataset(train_words, seed=config.seed)]
+    if config.words_in_line_mode:
+        train.append(SampledDataset(word_set, config.words_in_line_mode, config.seed))
+    return train, [SimulatedLineDataset(held, seed=config.seed + 1), FileDataset(held)]
+
+
+def _washington_parts(config: TrainConfig) -> Parts:
+    if config.washington_dir is None:
+        return [], []
+    from htr_core.data.washington import washington_line_crops, washington_word_crops
+
+    washington_words = washington_word_crops(config.washington_dir, "train")
+    if not config.line_mode:
+        return [washington_words], []
+    # One hand's words: a share of an epoch, like IAM's, so lines of many hands dominate.
+    return [SampledDataset(washington_words, config.words_in_line_mode // 2, config.seed + 5),
+            washington_line_crops(config.washington_dir, "train")], []
+
+
+def _online_parts(config: TrainConfig) -> Parts:
+    """IAM-OnDB train lines drawn from their strokes; its own writer-independent val split selects
+    the model (500 of its lines, each drawn in one random style)."""
+    if config.iam_ondb_dir is None:
+        return [], []
+    from htr_core.data.iam_ondb import OnlineLineDataset, load_online_lines
+
+    held_lines = load_online_lines(config.iam_ondb_dir, "val")
+    return ([OnlineLineDataset(load_online_lines(config.iam_ondb_dir, "train"), config.seed + 3)],
+            [OnlineLineDataset(held_lines[:: max(1, len(held_lines) // 500)], config.seed + 4)])
+
+
+def _copiste_parts(config: TrainConfig) -> Parts:
+    if config.copiste_dir is None:
+        return [], []
+    from htr_core.data.copiste import copiste_line_crops, is_holdout_page, load_copiste_lines
+
+    lines = load_copiste_lines(config.copiste_dir, "train")
+    return ([copiste_line_crops(config.copiste_dir, [ln for ln in lines if not is_holdout_page(ln.page)])],
+            [copiste_line_crops(config.copiste_dir, [ln for ln in lines if is_holdout_page(ln.page)])])
+
+
+def _pairs_parts(config: TrainConfig) -> Parts:
+    from htr_core.data.pairs import load_pairs
+
+    train = []
+    for folder in config.pairs_dirs:
+        pairs = load_pairs(folder)
+        log.info("%s: %d image/text pairs", folder, len(pairs))
+        train.append(_maybe_cached(pairs, config, Path(folder).name))
+    return train, []
+
+
+def _generated_parts(config: TrainConfig) -> Parts:
+    """Synthetic writing from fonts (a line model also gets a third as many words) and along pen strokes."""
+    from htr_core.data.strokes import StrokeDataset
+    from htr_core.data.synthetic import SyntheticDataset
+
+    train: list[Dataset] = []
+    if config.synthetic_per_epoch and config.fonts_dir is not None:
+        train.append(SyntheticDataset(config.fonts_dir, config.synthetic_per_epoch, line_mode=config.line_mode,
+                                      seed=config.seed))
+        if config.line_mode:
+            train.append(SyntheticDataset(config.fonts_dir, config.synthetic_per_epoch // 3, line_mode=False,
+                                          seed=config.seed + 7))
+    if config.strokes_per_epoch:
+        train.append(StrokeDataset(config.strokes_per_epoch, line_mode=config.line_mode, seed=config.seed + 11))
+    return train, []
 
 
 def _maybe_cached(samples: list[Sample], config: TrainConfig, name: str) -> Dataset:
@@ -282,9 +318,38 @@ def train(config: TrainConfig) -> dict:
     holdout_indices = np.random.default_rng(config.seed).permutation(holdout_indices)[: config.max_holdout]
     log.info("training on %d items, selecting on %d held-out items", len(train_indices), len(holdout_indices))
 
-    state_path = model_dir / STATE_FILE
+    model, state = _start_or_resume(config, model_config, charset, model_dir)
+    sequence = _keras_sequence(train_set, train_indices, charset, model_config, config.batch_size,
+                               config.seed, augment=True, max_steps=config.max_steps_per_epoch)
+    sequence.epoch = state["epoch"]
+    sequence.shuffle()
+    for epoch in range(state["epoch"], config.epochs):
+        if config.lr_schedule == "cosine":
+            state["learning_rate"] = cosine_learning_rate(config.learning_rate, epoch, config.epochs)
+            model.optimizer.learning_rate.assign(state["learning_rate"])
+        history = model.fit(sequence, epochs=epoch + 1, initial_epoch=epoch, verbose=config.verbose)
+        refs, hyps = predict_texts(model, holdout_set, holdout_indices, charset, model_config)
+        _record_epoch(state, config, model, float(history.history["loss"][-1]), error_rates(refs, hyps) if refs else None)
+        if state["stale_epochs"] == 0:
+            save_model_dir(model, model_config, charset, model_dir)
+        model.save(model_dir / LAST_CHECKPOINT)
+        (model_dir / STATE_FILE).write_text(json.dumps(state, indent=2))
+        if state["stale_epochs"] >= config.patience:
+            log.info("early stop: no holdout improvement for %d epochs", config.patience)
+            break
+
+    best = load_keras_model(model_dir)
+    export_onnx(best, model_config, model_dir / ONNX_FILE)
+    return {"best_holdout_cer": state["best_cer"], "epochs": state["epoch"], "keras": str(model_dir / KERAS_FILE)}
+
+
+def _start_or_resume(config: TrainConfig, model_config: ModelConfig, charset: Charset, model_dir: Path):
+    """The compiled model and the run's state: resumed from the last checkpoint, or new (from
+    ``init_from``'s weights where given)."""
+    import keras
+
+    state_path, last = model_dir / STATE_FILE, model_dir / LAST_CHECKPOINT
     state = json.loads(state_path.read_text()) if state_path.exists() else {}
-    last = model_dir / LAST_CHECKPOINT
     if last.exists() and state:
         log.info("resuming from %s at epoch %d", last, state["epoch"])
         model = keras.models.load_model(last, compile=False)
@@ -297,45 +362,27 @@ def train(config: TrainConfig) -> dict:
                          model, charset)
             state["prior_epochs"] = epochs_trained(config.init_from)
             log.info("initialised weights from %s (%d epochs)", config.init_from, state["prior_epochs"])
-    model.compile(optimizer=keras.optimizers.Adam(state["learning_rate"], clipnorm=5.0),
-                  loss=keras.losses.CTC())
+    model.compile(optimizer=keras.optimizers.Adam(state["learning_rate"], clipnorm=5.0), loss=keras.losses.CTC())
+    return model, state
 
-    sequence = _keras_sequence(train_set, train_indices, charset, model_config, config.batch_size,
-                               config.seed, augment=True, max_steps=config.max_steps_per_epoch)
-    sequence.epoch = state["epoch"]
-    sequence.shuffle()
 
-    for epoch in range(state["epoch"], config.epochs):
-        if config.lr_schedule == "cosine":
-            state["learning_rate"] = cosine_learning_rate(config.learning_rate, epoch, config.epochs)
+def _record_epoch(state: dict, config: TrainConfig, model, loss: float, rates) -> None:
+    """An epoch's loss and holdout CER into the run's state: a new best resets ``stale_epochs`` to
+    0; the plateau schedule halves the step size every 3 stale epochs."""
+    epoch = state["epoch"]
+    cer = rates.cer if rates else loss
+    improved = state["best_cer"] is None or cer < state["best_cer"] - 1e-4
+    state["history"].append({"epoch": epoch + 1, "loss": loss, "holdout_cer": cer,
+                             "holdout_exact": rates.exact if rates else None,
+                             "learning_rate": state["learning_rate"]})
+    log.info("epoch %d: loss %.3f, holdout CER %.4f, exact %.3f%s", epoch + 1, loss, cer,
+             rates.exact if rates else float("nan"), " (best)" if improved else "")
+    if improved:
+        state["best_cer"], state["stale_epochs"] = cer, 0
+    else:
+        state["stale_epochs"] += 1
+        if config.lr_schedule == "plateau" and state["stale_epochs"] % 3 == 0:
+            state["learning_rate"] /= 2
             model.optimizer.learning_rate.assign(state["learning_rate"])
-        history = model.fit(sequence, epochs=epoch + 1, initial_epoch=epoch, verbose=config.verbose)
-        loss = float(history.history["loss"][-1])
-        refs, hyps = predict_texts(model, holdout_set, holdout_indices, charset, model_config)
-        rates = error_rates(refs, hyps) if refs else None
-        cer = rates.cer if rates else loss
-        improved = state["best_cer"] is None or cer < state["best_cer"] - 1e-4
-        state["history"].append({"epoch": epoch + 1, "loss": loss, "holdout_cer": cer,
-                                 "holdout_exact": rates.exact if rates else None,
-                                 "learning_rate": state["learning_rate"]})
-        log.info("epoch %d: loss %.3f, holdout CER %.4f, exact %.3f%s", epoch + 1, loss, cer,
-                 rates.exact if rates else float("nan"), " (best)" if improved else "")
-        if improved:
-            state["best_cer"], state["stale_epochs"] = cer, 0
-            save_model_dir(model, model_config, charset, model_dir)
-        else:
-            state["stale_epochs"] += 1
-            if config.lr_schedule == "plateau" and state["stale_epochs"] % 3 == 0:  # plateau: halve the step size
-                state["learning_rate"] /= 2
-                model.optimizer.learning_rate.assign(state["learning_rate"])
-                log.info("learning rate -> %.2e", state["learning_rate"])
-        state["epoch"] = epoch + 1
-        model.save(last)
-        state_path.write_text(json.dumps(state, indent=2))
-        if state["stale_epochs"] >= config.patience:
-            log.info("early stop: no holdout improvement for %d epochs", config.patience)
-            break
-
-    best = load_keras_model(model_dir)
-    export_onnx(best, model_config, model_dir / ONNX_FILE)
-    return {"best_holdout_cer": state["best_cer"], "epochs": state["epoch"], "keras": str(model_dir / KERAS_FILE)}
+            log.info("learning rate -> %.2e", state["learning_rate"])
+    state["epoch"] = epoch + 1
