@@ -241,7 +241,7 @@ def line_edits(name: str, version: str, page: PageResult) -> list[str]:
     """Each line's corrected text as the visitor has edited it (kept apart from the widgets, which
     Streamlit forgets while a line is off the list's current page)."""
     return st.session_state.setdefault("line_edits", {}).setdefault((name, version),
-                                                                     [line.corrected for line in page.lines])
+                                                                     [line.text for line in page.lines])
 
 
 def spread_text_edit(text_key: str, edits: list[str], line_keys: list[str]) -> None:
@@ -344,12 +344,12 @@ def show_result(name: str, grey: np.ndarray, page: PageResult, display: dict) ->
         st.warning("No handwriting found in this image.")
         return
     # Keyed by the reading itself: a new reading (other settings) must replace what is shown.
-    version = hashlib.sha1(page.corrected_text.encode()).hexdigest()[:8]
+    version = hashlib.sha1(page.text.encode()).hexdigest()[:8]
     text_key = f"corrected_{name}_{version}"
     line_keys = [f"edit_{name}_{index}_{version}" for index in range(len(page.lines))]
     edits = line_edits(name, version, page)
     edited = page.with_corrections(edits)
-    st.session_state.setdefault(text_key, edited.corrected_text)
+    st.session_state.setdefault(text_key, edited.text)
     st.session_state.setdefault("edited", {})[name] = edited  # what the downloads carry
     left, right = st.columns([3, 2])
     with left:
@@ -362,11 +362,11 @@ def show_result(name: str, grey: np.ndarray, page: PageResult, display: dict) ->
         st.text_area("Corrected text", height=200, key=text_key, label_visibility="collapsed",
                      on_change=spread_text_edit, args=(text_key, edits, line_keys))
         st.markdown("**Raw reading**")
-        st.code(page.text, language=None, wrap_lines=True)
+        st.code(page.raw_text, language=None, wrap_lines=True)
         # Edits count: a text edited whole with a different number of lines goes into the TXT as it
         # stands (the structured formats keep the line edits).
         whole = st.session_state[text_key]
-        page_downloads(st, name, grey, edited, whole + "\n" if whole != edited.corrected_text else to_text(edited))
+        page_downloads(st, name, grey, edited, whole + "\n" if whole != edited.text else to_text(edited))
     with st.expander("Line by line (edit a reading and save it to teach the model your hand)",
                      expanded=len(page.lines) <= 3 or selected is not None):
         shown = range(len(page.lines))

@@ -139,14 +139,14 @@ def make_reader(system: str, kind: str):
         if system.startswith("htr_core pages"):
             reader = "word" if "word model" in system else "line"
             pipeline = Pipeline.from_model_dir(settings=PipelineSettings(level="page", reader=reader))
-            return lambda grey: " ".join(pipeline.read(grey).corrected_text.split("\n"))
+            return lambda grey: " ".join(pipeline.read(grey).text.split("\n"))
         if system.endswith("word-checked") or system.endswith("French"):
             language = "fr" if system.endswith("French") else "en"
             pipeline = Pipeline.from_model_dir(settings=PipelineSettings(level="line", language=language))
-            return lambda grey: pipeline.read(grey).corrected_text
+            return lambda grey: pipeline.read(grey).text
         if system.endswith("drawing"):
             pipeline = Pipeline.from_model_dir(settings=PipelineSettings().for_drawing())
-            return lambda grey: " ".join(pipeline.read(grey).corrected_text.split("\n"))
+            return lambda grey: " ".join(pipeline.read(grey).text.split("\n"))
         line = "line model" in system
         decoder = system.rsplit(", ", 1)[1]
         text_reader = TextReader.load(default_model_dir(line), decoder=decoder)

@@ -99,7 +99,7 @@ def main() -> None:
             else:
                 cells.append("n/a")
             references.append(text)
-            readings.append(" ".join(reading.corrected_text.split("\n")))
+            readings.append(" ".join(reading.text.split("\n")))
             page_cer = f"{error_rates([text], [readings[-1]]).cer:.3f}"
         else:
             cells.append("n/a")

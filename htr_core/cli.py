@@ -146,12 +146,12 @@ def run_infer(args: argparse.Namespace, out=None) -> int:
                 print(json.dumps({"file": str(path), "error": str(exc)}), file=out)
             continue
         if args.json:
-            print(json.dumps({"file": str(path), "corrected": page.corrected_text, **page.to_dict()}), file=out)
+            print(json.dumps({"file": str(path), **page.to_dict()}), file=out)
         else:
             print(f"{path} ({page.level}, {len(page.lines)} lines):", file=out)
             for line in page.lines:
-                fix = f"  ->  {line.corrected!r}" if line.corrected != line.text else ""
-                print(f"  [{line.confidence:.2f}] {line.text!r}{fix}", file=out)
+                fix = f"  ->  {line.text!r}" if line.text != line.raw_text else ""
+                print(f"  [{line.confidence:.2f}] {line.raw_text!r}{fix}", file=out)
     return 1 if failures else 0
 
 

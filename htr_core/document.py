@@ -31,12 +31,12 @@ class Document:
     @property
     def text(self) -> str:
         """The corrected text, pages separated by form feeds."""
-        return PAGE_BREAK.join(page.corrected_text for page in self.pages)
+        return PAGE_BREAK.join(page.text for page in self.pages)
 
     @property
     def raw_text(self) -> str:
         """What the recognizer read before any lexicon or spell correction."""
-        return PAGE_BREAK.join(page.text for page in self.pages)
+        return PAGE_BREAK.join(page.raw_text for page in self.pages)
 
     def export(self, fmt: str) -> str:
         """The document as ``fmt`` (one of ``export.FORMATS``)."""

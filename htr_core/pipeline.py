@@ -187,7 +187,7 @@ class Pipeline:
         lines = [replace(line, flagged=True) if line.confidence < self.settings.flag_below else line
                  for line in lines]
         kept = tuple(line for line in lines
-                     if line.corrected.strip() and not (line.flagged and self.settings.drop_flagged))
+                     if line.text.strip() and not (line.flagged and self.settings.drop_flagged))
         return PageResult(segmentation.width, segmentation.height, kept, "page", reader.name)
 
     def _decoded(self, reader: TextReader, crops: Sequence[np.ndarray]) -> tuple[list[Reading], list[Decoded]]:

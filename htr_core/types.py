@@ -130,25 +130,30 @@ class WordResult:
 
 @dataclass(frozen=True)
 class LineResult:
+    """One line of a result: ``text`` is what it says (the lexicon decoder's or word check's
+    reading, spell-checked, or a person's edit); ``raw_text`` what the network read before any
+    lexicon. The same two names mean the same on ``PageResult`` and ``Document``."""
+
     box: Box
-    text: str  # the raw reading: what the network read, before any lexicon
+    raw_text: str
     confidence: float
-    # The lexicon decoder's reading, or the raw one spell-checked (equal to it when that is off).
-    corrected: str
+    text: str
     words: tuple[WordResult, ...] = ()
     polygon: tuple[tuple[int, int], ...] = ()  # outline of the line's ink (x, y), when segmented
     baseline: tuple[tuple[int, int], ...] = ()  # where its letters sit (x, y), left to right, when segmented
     flagged: bool = False  # read at very low confidence: likely not writing (a logo, a stain) or unreadable
 
     def to_dict(self) -> dict:
-        return {"box": self.box.to_list(), "text": self.text, "confidence": float(self.confidence),
-                "corrected": self.corrected, "words": [w.to_dict() for w in self.words],
+        return {"box": self.box.to_list(), "text": self.text, "raw_text": self.raw_text,
+                "confidence": float(self.confidence), "words": [w.to_dict() for w in self.words],
                 "polygon": [[int(x), int(y)] for x, y in self.polygon],
                 "baseline": [[int(x), int(y)] for x, y in self.baseline], "flagged": self.flagged}
 
     @classmethod
     def from_dict(cls, data: dict) -> "LineResult":
-        return cls(Box.from_list(data["box"]), data["text"], float(data["confidence"]), data["corrected"],
+        if "corrected" in data:  # written before 2026-12: "text" was the raw reading
+            data = {**data, "raw_text": data["text"], "text": data["corrected"]}
+        return cls(Box.from_list(data["box"]), data["raw_text"], float(data["confidence"]), data["text"],
                    tuple(WordResult.from_dict(w) for w in data.get("words", ())),
                    tuple((int(x), int(y)) for x, y in data.get("polygon", ())),
                    tuple((int(x), int(y)) for x, y in data.get("baseline", ())), bool(data.get("flagged", False)))
@@ -167,24 +172,24 @@ class PageResult:
         return "\n".join(line.text for line in self.lines)
 
     @property
-    def corrected_text(self) -> str:
-        return "\n".join(line.corrected for line in self.lines)
+    def raw_text(self) -> str:
+        return "\n".join(line.raw_text for line in self.lines)
 
     @property
     def confidence(self) -> float:
         """The weakest line's confidence: a page is only as trustworthy as its worst line."""
         return min((line.confidence for line in self.lines), default=0.0)
 
-    def with_corrections(self, corrected: Sequence[str]) -> "PageResult":
-        """This page with each line's corrected text replaced by a person's (one text a line)."""
-        if len(corrected) != len(self.lines):
-            raise ValueError(f"{len(corrected)} corrections for {len(self.lines)} lines")
-        return replace(self, lines=tuple(line if text == line.corrected else replace(line, corrected=text)
-                                         for line, text in zip(self.lines, corrected)))
+    def with_corrections(self, texts: Sequence[str]) -> "PageResult":
+        """This page with each line's text replaced by a person's (one text a line)."""
+        if len(texts) != len(self.lines):
+            raise ValueError(f"{len(texts)} corrections for {len(self.lines)} lines")
+        return replace(self, lines=tuple(line if text == line.text else replace(line, text=text)
+                                         for line, text in zip(self.lines, texts)))
 
     def to_dict(self) -> dict:
         return {"width": self.width, "height": self.height, "level": self.level, "model": self.model,
-                "text": self.text, "corrected_text": self.corrected_text,
+                "text": self.text, "raw_text": self.raw_text,
                 "confidence": round(self.confidence, 4),
                 "lines": [line.to_dict() for line in self.lines]}
 

@@ -38,7 +38,7 @@ def test_a_word_image_is_read(client):
     assert body["file"] == "word.png" and len(body["pages"]) == 1
     page = body["pages"][0]
     assert page["page"] == 1 and page["level"] == "word"
-    assert page["text"].strip().lower() == "you"
+    assert page["raw_text"].strip().lower() == "you"
     assert 0.0 < page["confidence"] <= 1.0 and page["lines"][0]["words"]
 
 
@@ -48,7 +48,7 @@ def test_a_page_is_read_into_lines_and_exported(client):
     assert reply.status_code == 200
     page = reply.json()["pages"][0]
     assert page["level"] == "page" and len(page["lines"]) >= 10
-    assert page["corrected_text"].count("\n") == len(page["lines"]) - 1
+    assert page["text"].count("\n") == len(page["lines"]) - 1
 
     xml = client.post("/v1/read?level=page&format=page&spell=false", files={"file": ("p.jpg", page_bytes)})
     assert xml.status_code == 200 and xml.headers["content-type"].startswith("application/xml")
@@ -64,9 +64,9 @@ def test_every_page_of_a_multi_page_tiff_is_read_and_one_can_be_picked(client):
     assert [page["page"] for page in reply.json()["pages"]] == [1, 2]
 
     only_second = client.post("/v1/read?page=2&format=txt&spell=false", files={"file": ("two.tif", tiff)})
-    assert only_second.status_code == 200 and only_second.text == reply.json()["pages"][1]["corrected_text"] + "\n"
+    assert only_second.status_code == 200 and only_second.text == reply.json()["pages"][1]["text"] + "\n"
     both = client.post("/v1/read?format=txt&spell=false", files={"file": ("two.tif", tiff)})
-    assert both.text.split("\f") == [page["corrected_text"] + "\n" for page in reply.json()["pages"]]
+    assert both.text.split("\f") == [page["text"] + "\n" for page in reply.json()["pages"]]
 
 
 @pytest.mark.parametrize("payload, message", [
@@ -279,4 +279,4 @@ def test_the_interactive_docs_load_nothing_from_outside(client):
 def test_a_drawing_is_segmented_as_one_when_said_to_be(client):
     drawing = (ROOT / "sample_images" / "drawing_hello.png").read_bytes()
     reply = client.post("/v1/read?drawing=true", files={"file": ("drawing.png", drawing, "image/png")})
-    assert reply.status_code == 200 and reply.json()["pages"][0]["corrected_text"] == "hello world\nread my hand"
+    assert reply.status_code == 200 and reply.json()["pages"][0]["text"] == "hello world\nread my hand"

@@ -95,7 +95,7 @@ def test_multi_page_tiff_gives_one_result_per_page(app):
     assert {"hOCR", "PDF", "PAGE XML", "ALTO"} <= set(labels)  # and the page's own
     # Edits on one page reach the whole document's downloads.
     next(t for t in app.text_input if t.key.startswith("edit_")).set_value("edited second").run()
-    assert app.session_state["edited"]["pages.tif – page 2"].lines[0].corrected == "edited second"
+    assert app.session_state["edited"]["pages.tif – page 2"].lines[0].text == "edited second"
 
 
 def test_the_operators_page_limit_reaches_the_app(app, monkeypatch):
@@ -236,10 +236,10 @@ def test_edits_flow_into_the_text_and_every_download(app):
     whole = app.text_area[0]
     assert whole.value.split("\n")[1] == "an edited line"  # the whole text follows a line's edit
     edited = app.session_state["edited"]["two.png"]
-    assert edited.lines[1].corrected == "an edited line" and "an edited line" in edited.to_dict()["corrected_text"]
+    assert edited.lines[1].text == "an edited line" and "an edited line" in edited.to_dict()["text"]
     whole.set_value("one\ntwo").run()  # edited whole, a line a line: each line takes its part
     assert [t.value for t in app.text_input if t.key.startswith("edit_")] == ["one", "two"]
-    assert [line.corrected for line in app.session_state["edited"]["two.png"].lines] == ["one", "two"]
+    assert [line.text for line in app.session_state["edited"]["two.png"].lines] == ["one", "two"]
     assert not errors(app)
 
 
@@ -258,7 +258,7 @@ def test_a_long_page_lists_its_lines_ten_at_a_time_and_keeps_edits_across_them(a
     assert len(later) == count - 10
     later[0].set_value("an edit on the second list page").run()
     next(s for s in app.selectbox if s.key.startswith("lines_page_")).set_value(0).run()
-    assert app.session_state["edited"]["long.png"].lines[10].corrected == "an edit on the second list page"
+    assert app.session_state["edited"]["long.png"].lines[10].text == "an edit on the second list page"
     assert "an edit on the second list page" in app.text_area[0].value
     assert any("Click a line" in c.value and "selected" in c.value for c in app.caption)  # the legend
 

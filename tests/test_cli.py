@@ -22,7 +22,7 @@ def test_infer_prints_text_and_json_for_a_sample():
     result = run_cli("--mode", "infer", "--img_file", str(SAMPLE_WORD), "--json")
     assert result.returncode == 0, result.stderr
     reading = json.loads(result.stdout.strip().splitlines()[0])
-    assert {"file", "text", "corrected", "confidence", "lines", "level"} <= set(reading)
+    assert {"file", "text", "raw_text", "confidence", "lines", "level"} <= set(reading)
     assert reading["text"] and 0 <= reading["confidence"] <= 1
     assert reading["level"] == "word"
 
@@ -225,7 +225,7 @@ def test_a_read_resumes_skipping_what_is_done_and_writes_searchable_pdf_and_hocr
     document = pdfium.PdfDocument(out / "two.pdf")
     assert len(document) == 2
     for page, result in zip(document, reading):
-        words = [w for line in result["lines"] for w in line["corrected"].split()]
+        words = [w for line in result["lines"] for w in line["text"].split()]
         text = page.get_textpage()
         assert text.get_text_range().split() == words  # in reading order
         height = page.get_size()[1]
@@ -236,7 +236,7 @@ def test_a_read_resumes_skipping_what_is_done_and_writes_searchable_pdf_and_hocr
                        for b in boxes)
     hocr = ET.fromstring((out / "two.hocr").read_text().split("\n", 2)[2])
     named = [w.text for w in hocr.iter("{http://www.w3.org/1999/xhtml}span") if w.get("class") == "ocrx_word"]
-    assert named == [w for result in reading for line in result["lines"] for w in line["corrected"].split()]
+    assert named == [w for result in reading for line in result["lines"] for w in line["text"].split()]
 
 
 def test_the_operators_page_limit_reaches_the_cli(tmp_path, monkeypatch, capsys):

@@ -86,7 +86,7 @@ def test_hocr_names_every_word_with_its_box_and_confidence():
 def test_multi_page_exports():
     pages = [_page(["one"], "one"), _page(["two"], "two")]
     assert export_pages(pages, "txt") == "one\n\ftwo\n"
-    assert [p["corrected_text"] for p in json.loads(export_pages(pages, "json"))] == ["one", "two"]
+    assert [p["text"] for p in json.loads(export_pages(pages, "json"))] == ["one", "two"]
     with pytest.raises(ValueError, match="holds one page"):
         export_pages(pages, "alto")
     assert Document(tuple(pages[:1])).export("page").count("<TextLine") == 1

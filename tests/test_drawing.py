@@ -64,4 +64,4 @@ def test_printed_drawings_read_right_in_the_default_settings(lines):
 
     pipeline = Pipeline.from_model_dir(settings=PipelineSettings().for_drawing())
     for face in FACES:
-        assert pipeline.read(drawing(lines, face)).corrected_text == "\n".join(lines), face
+        assert pipeline.read(drawing(lines, face)).text == "\n".join(lines), face

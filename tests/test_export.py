@@ -87,9 +87,16 @@ def test_numpy_numbers_still_export_as_json():
 
 def test_corrections_replace_the_lines_text_and_every_export_carries_them(page):
     edited = page.with_corrections(["Hello, world", "& more <tags>"])
-    assert edited.lines[0].corrected == "Hello, world" and edited.lines[0].text == "Helo world"  # raw kept
+    assert edited.lines[0].text == "Hello, world" and edited.lines[0].raw_text == "Helo world"  # raw kept
     assert edited.lines[1] is page.lines[1]
     for fmt in ("txt", "json", "page", "alto", "hocr"):
         assert "Hello," in export(edited, fmt) and "world" in export(edited, fmt), fmt
     with pytest.raises(ValueError, match="2 lines"):
         page.with_corrections(["one"])
+
+
+def test_json_written_before_text_meant_the_correction_still_loads(page):
+    old = json.loads(export(page, "json"))
+    for line in old["lines"]:  # the earlier layout: "text" the raw reading, "corrected" the correction
+        line["corrected"], line["text"] = line.pop("text"), line.pop("raw_text")
+    assert PageResult.from_dict(old) == page

@@ -17,8 +17,8 @@ def test_page_is_read_line_by_line_in_one_batch(fake_reader):
     recognizer = fake_reader(["the quikc brown fox", "jumps over", "dog"])
     result = Pipeline(recognizer, corrector=SpellCorrector()).read(page)
     assert result.level == "page" and len(result.lines) == 3
-    assert [line.text for line in result.lines] == ["the quikc brown fox", "jumps over", "dog"]
-    assert result.lines[0].corrected == "the quick brown fox"
+    assert [line.raw_text for line in result.lines] == ["the quikc brown fox", "jumps over", "dog"]
+    assert result.lines[0].text == "the quick brown fox"
     assert recognizer.recognizer.calls == [(3, 32, 512, 1)]
     tops = [line.box.y0 for line in result.lines]
     assert tops == sorted(tops)
@@ -114,7 +114,7 @@ def test_settings_are_checked(fake_reader):
 def test_a_page_of_printed_text_is_segmented_and_read(fake_reader):
     page, _ = draw_page(["Printed text, not handwriting.", "A second printed line here."], size=28, printed=True)
     result = Pipeline(fake_reader(["printed", "second"])).read(page)
-    assert result.level == "page" and [line.text for line in result.lines] == ["printed", "second"]
+    assert result.level == "page" and [line.raw_text for line in result.lines] == ["printed", "second"]
 
 
 def test_a_lexicon_reading_is_the_correction_and_the_network_reading_the_raw_text(fake_reader):
@@ -133,10 +133,10 @@ def test_a_lexicon_reading_is_the_correction_and_the_network_reading_the_raw_tex
     # A spell checker that would change "brown": it must not run over a lexicon decoder's reading.
     corrector = SpellCorrector(word_counts={"brows": 100, "the": 100, "fox": 100, "quick": 100})
     line = Pipeline(lexicon_reader, corrector=corrector, settings=PipelineSettings(level="line")).read(page).lines[0]
-    assert line.text == "the quikc brown fox" and line.corrected == "the quick brown fox"
+    assert line.raw_text == "the quikc brown fox" and line.text == "the quick brown fox"
     # A plain reading is spell-checked.
     line = Pipeline(reader, corrector=corrector, settings=PipelineSettings(level="line")).read(page).lines[0]
-    assert line.text == "the quikc brown fox" and line.corrected == "the quick brows fox"
+    assert line.raw_text == "the quikc brown fox" and line.text == "the quick brows fox"
 
 
 def test_lines_read_at_very_low_confidence_are_flagged_and_can_be_left_out(fake_reader):

@@ -193,3 +193,15 @@ def test_new_line_sources_join_training_and_model_selection(tmp_path):
     assert [train_set[0][1]] == ["a line"] and [holdout[0][1]] == ["held out"]  # dev is never read
     with pytest.raises(ValueError, match="charset"):
         TrainConfig(model_dir="x", charset="klingon")
+
+
+def test_a_model_config_written_before_the_decoder_was_nested_still_loads():
+    from htr_core.decoding.config import DecoderConfig
+
+    flat = {"name": "line", "line_mode": True, "decoder": "wordbeamsearch", "beam_width": 8, "lm_weight": 0.7,
+            "lexicon_size": 20000, "oov_margin": 10.0}
+    config = ModelConfig.from_dict(flat)
+    assert config.decoder == DecoderConfig("wordbeamsearch", 8, 0.7, 20000, 10.0) and config.word_check is None
+    assert ModelConfig.from_dict(json.loads(config.to_json())) == config
+    with pytest.raises(ValueError, match="unknown decoder config keys"):
+        ModelConfig.from_dict({"decoder": {"name": "beamsearch", "beams": 4}})

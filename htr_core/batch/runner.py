@@ -118,7 +118,7 @@ def read_job(job: Job, outdir: Path | None, formats: Sequence[str], data: bytes 
             targets = [(output_path(outdir, job, fmt), export_pages(pages, fmt, filename))]
         for path, data in targets:
             _write(path, data)
-    return outcome, PAGE_BREAK.join(page.corrected_text for page in pages)
+    return outcome, PAGE_BREAK.join(page.text for page in pages)
 
 
 def _read_in_worker(args) -> tuple[dict, str]:

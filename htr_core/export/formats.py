@@ -26,7 +26,7 @@ MEDIA_TYPES = {"txt": "text/plain; charset=utf-8", "json": "application/json", "
 
 
 def to_text(page: PageResult, corrected: bool = True) -> str:
-    return (page.corrected_text if corrected else page.text) + ("\n" if page.lines else "")
+    return (page.text if corrected else page.raw_text) + ("\n" if page.lines else "")
 
 
 def to_json(page: PageResult) -> str:
@@ -83,8 +83,8 @@ def to_page_xml(page: PageResult, image_filename: str = "image.png", corrected: 
                 word_el = ET.SubElement(line_el, tag("Word"), id=f"r1_l{index}_w{word_index}")
                 ET.SubElement(word_el, tag("Coords"), points=_points(word.box))
                 _text_equiv(word_el, tag, word.text, word.confidence)
-            _text_equiv(line_el, tag, line.corrected if corrected else line.text, line.confidence)
-        _text_equiv(region, tag, page.corrected_text if corrected else page.text)
+            _text_equiv(line_el, tag, line.text if corrected else line.raw_text, line.confidence)
+        _text_equiv(region, tag, page.text if corrected else page.raw_text)
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
@@ -145,11 +145,11 @@ def line_words(line: LineResult) -> list[tuple[Box, str, float]]:
     """A line's corrected words with their boxes, as ALTO, hOCR and a PDF's text layer name them:
     each at its word's box where the correction has as many words as the reading, else the whole
     corrected line over the line's box (a word split or joined has no box of its own)."""
-    corrected = line.corrected.split()
+    corrected = line.text.split()
     words = list(line.words)
     if len(corrected) == len(words) and words:
         return [(word.box, text, word.confidence) for word, text in zip(words, corrected)]
-    return [(line.box, line.corrected.strip(), line.confidence)] if line.corrected.strip() else []
+    return [(line.box, line.text.strip(), line.confidence)] if line.text.strip() else []
 
 
 def to_hocr(pages: PageResult | list[PageResult], image_filename: str = "image.png") -> str:

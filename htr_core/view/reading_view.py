@@ -35,7 +35,7 @@ def line_at(page: PageResult, x: float, y: float, slack: int = 4) -> int | None:
 def raw_markdown(line: LineResult, low_confidence: float) -> str:
     """The raw reading, the words read below ``low_confidence`` in red."""
     if not line.words:
-        return escape_markdown(line.text)
+        return escape_markdown(line.raw_text)
     marked = []
     for word in line.words:
         text = escape_markdown(word.text)
@@ -55,7 +55,7 @@ def changed_words(raw: str, corrected: str) -> list[bool]:
 
 def corrected_markdown(line: LineResult, corrected: str | None = None) -> str:
     """The corrected reading (or an edit of it), words the correction changed highlighted."""
-    corrected = line.corrected if corrected is None else corrected
+    corrected = line.text if corrected is None else corrected
     words = corrected.split()
     return " ".join(f":blue-background[{escape_markdown(word)}]" if changed else escape_markdown(word)
-                    for word, changed in zip(words, changed_words(line.text, corrected)))
+                    for word, changed in zip(words, changed_words(line.raw_text, corrected)))
