@@ -26,7 +26,6 @@ from htr_core.data.iam import is_holdout_writer, load_iam_words  # noqa: E402
 from htr_core.data.lines import SimulatedLineDataset  # noqa: E402
 from htr_core.data.washington import washington_line_crops  # noqa: E402
 from htr_core.correction.word_check import ALTERNATIVES, apply_choice, line_candidates  # noqa: E402
-from htr_core.decoding.words import word_runs  # noqa: E402
 from htr_core.evaluation.metrics import error_rates  # noqa: E402
 from htr_core.language.bigrams import BigramModel  # noqa: E402
 from htr_core.layout.word_boxes import word_crops  # noqa: E402
@@ -36,10 +35,6 @@ from htr_core.recognition.reader import TextReader  # noqa: E402
 WORD_WEIGHTS = (0.3, 0.5, 0.7, 1.0)
 LM_WEIGHTS = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
 WEIGHT_TOLERANCE = 0.0005  # weights within this CER of the lowest are chosen between by WER
-# Words the line model read this sure go unread by the word model: the lowest threshold costing at
-# most SKIP_TOLERANCE of CER against checking every word is kept (it saves that share of word reads).
-SKIP_ABOVE = (None, 0.99, 0.95, 0.9, 0.85, 0.8, 0.75, 0.7)
-SKIP_TOLERANCE = 0.0005
 PASTINGS = (1, 2, 3)  # seeds: each held-out line pasted three ways, so a weight is not tuned to one set of gaps
 
 
@@ -105,43 +100,11 @@ def main() -> None:
                if cer <= lowest + WEIGHT_TOLERANCE)
     print(f"best: word_weight={best[2]}, lm_weight={best[3]}")
     _, _, word_weight, lm_weight = best
-    skip = tune_skipping(prepared, score, lambda readings, decoded, candidates: apply_choice(
-        readings, decoded, candidates, line.recognizer.charset, word_weight, language_model, lm_weight))
     if args.write:
         path = args.models_dir / "line" / CONFIG_FILE
-        config = replace(line.recognizer.config, word_check=WordCheckConfig(word_weight, lm_weight, skip))
+        config = replace(line.recognizer.config, word_check=WordCheckConfig(word_weight, lm_weight))
         path.write_text(config.to_json() + "\n")
         print(f"written to {path}")
-
-
-def unchecked_above(decoded, candidates, threshold: float | None):
-    """The candidates with every word the line model read at least ``threshold`` sure (its least
-    sure letter) left a lone candidate, as the pipeline leaves it unread by the word model."""
-    if threshold is None:
-        return candidates
-    return [[positions if min(span.confidence for span in run) < threshold else positions[:1]
-             for run, positions in zip(word_runs(line.char_spans), line_candidates)]
-            for line, line_candidates in zip(decoded, candidates)]
-
-
-def tune_skipping(prepared: dict, score, choose) -> float | None:
-    """The lowest confidence above which words go unchecked, going down ``SKIP_ABOVE`` while the
-    CER stays within ``SKIP_TOLERANCE`` of checking every word (None: check every word)."""
-    runs = [run for _, decoded, _, _ in prepared.values() for line in decoded for run in word_runs(line.char_spans)]
-    print("| words unchecked above | share unchecked | CER | WER |")
-    print("| --- | --- | --- | --- |")
-    chosen, everything = None, None
-    for threshold in SKIP_ABOVE:
-        share = 0.0 if threshold is None else sum(min(s.confidence for s in run) >= threshold for run in runs) / len(runs)
-        _, cer, wer = score(lambda readings, decoded, candidates: choose(
-            readings, decoded, unchecked_above(decoded, candidates, threshold)))
-        print(f"| {threshold or 'none'} | {share:.0%} | {cer:.3%} | {wer:.2%} |", flush=True)
-        everything = cer if threshold is None else everything
-        if cer > everything + SKIP_TOLERANCE:
-            break
-        chosen = threshold
-    print(f"best: skip_above={chosen}")
-    return chosen
 
 
 if __name__ == "__main__":

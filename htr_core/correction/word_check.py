@@ -70,14 +70,13 @@ def scored_candidates(own: str, texts: Sequence[str], line_frames: np.ndarray, l
     return [WordCandidate(text, float(line), float(word)) for text, line, word in zip(texts, line_scores, word_scores)]
 
 
-def line_candidates(readings: Sequence[Reading], decoded: Sequence[Decoded],
-                    word_readings: Sequence[Reading | None], line_reader: TextReader, word_reader: TextReader,
+def line_candidates(readings: Sequence[Reading], decoded: Sequence[Decoded], word_readings: Sequence[Reading],
+                    line_reader: TextReader, word_reader: TextReader,
                     alternatives: int = ALTERNATIVES) -> list[list[list[WordCandidate]]]:
     """The readings of each word of each line worth weighing, the line model's own first.
     ``word_readings`` are the word model's readings of every line's words in order (one per
-    ``word_runs`` word; None: a word not checked). Where the word model's best path reads a word as
-    the line model did, it is a lone candidate; elsewhere both models offer their best lexicon
-    words (all searched together)."""
+    ``word_runs`` word). Where the word model's best path reads a word as the line model did, it
+    is a lone candidate; elsewhere both models offer their best lexicon words (all searched together)."""
     lines = [word_runs(reading.char_spans) for reading in decoded]
     if sum(map(len, lines)) != len(word_readings):
         raise ValueError(f"{sum(map(len, lines))} words read by the line model, {len(word_readings)} word crops")
@@ -89,7 +88,7 @@ def line_candidates(readings: Sequence[Reading], decoded: Sequence[Decoded],
         for index, run in enumerate(runs):
             own, word = "".join(span.char for span in run), next(words)
             candidates[-1].append([WordCandidate(own, 0.0, 0.0)])
-            if word is not None and best_path(word.log_probs, word_reader.recognizer.charset).text != own:
+            if best_path(word.log_probs, word_reader.recognizer.charset).text != own:
                 stretch = reading.log_probs[slice(*word_steps(runs, index, len(reading.log_probs)))]
                 slots.append((line, index, own, stretch, word.log_probs))
     offered_by_word = _lexicon_words(word_reader, [slot[4] for slot in slots], alternatives)
@@ -165,15 +164,9 @@ class WordCheck:
     def __call__(self, line_reader: TextReader, readings: Sequence[Reading], decoded: Sequence[Decoded],
                  crops: Sequence[np.ndarray]) -> list[Decoded]:
         """``decoded`` (the line reader's decodings of ``readings`` of ``crops``) checked."""
-        pieces, checked = [], []
-        for line, reading, crop in zip(decoded, readings, crops):
-            for run, piece in zip(word_runs(line.char_spans), word_crops(line, reading, crop)):
-                checked.append(self.config.skip_above is None
-                               or min(span.confidence for span in run) < self.config.skip_above)
-                if checked[-1]:
-                    pieces.append(piece)
-        read = iter(self.word_reader.recognizer.read(pieces) if pieces else [])
-        word_readings = [next(read) if check else None for check in checked]
+        pieces = [piece for line, reading, crop in zip(decoded, readings, crops)
+                  for piece in word_crops(line, reading, crop)]
+        word_readings = self.word_reader.recognizer.read(pieces) if pieces else []
         candidates = line_candidates(readings, decoded, word_readings, line_reader, self.word_reader,
                                      self.alternatives)
         return apply_choice(readings, decoded, candidates, line_reader.recognizer.charset, self.config.word_weight,

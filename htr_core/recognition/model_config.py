@@ -24,14 +24,12 @@ LR_SCHEDULES = ("plateau", "cosine")
 
 @dataclass(frozen=True)
 class WordCheckConfig:
-    """The word model's check on a line model's readings, tuned for this line model
-    (``benchmarks/tune_word_check.py`` writes it): how much the word model's likelihood counts,
-    how much the word-pair model's, and how sure of a word the line model must be (its least sure
-    letter) for the word to go unchecked (None: every word is checked)."""
+    """The weights of the word model's check on a line model's readings, tuned for this line model
+    (``benchmarks/tune_word_check.py`` writes them): how much the word model's likelihood counts,
+    and how much the word-pair model's."""
 
     word_weight: float = 0.7
     lm_weight: float = 0.6
-    skip_above: float | None = None
 
     @classmethod
     def from_dict(cls, data: dict) -> "WordCheckConfig":
