@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/app_budget.py
 
 1. Canvas: a word drawn with pen-like strokes (PNG bytes, as the canvas component sends them) ->
-   grey image -> Pipeline -> text. Median over 50 drawings, models already loaded (as in the app,
+   grey image -> Pipeline (settings for a drawing, as the app's) -> text. Median over 50 drawings, models already loaded (as in the app,
    where st.cache_resource keeps them). Budget: <= 300 ms.
 2. Memory: starts `streamlit run streamlit_app.py`, uploads the sample page in Debian's Chromium
    (Playwright), waits for the reading, then reads the server's VmRSS. Budget: <= 400 MB.
@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from htr_core.io.images import read_image  # noqa: E402
-from htr_core.pipeline import Pipeline  # noqa: E402
+from htr_core.pipeline import Pipeline, PipelineSettings  # noqa: E402
 
 
 def drawn_word(rng: np.random.Generator) -> bytes:
@@ -51,7 +51,7 @@ def drawn_word(rng: np.random.Generator) -> bytes:
 
 
 def canvas_latency(count: int = 50) -> float:
-    pipeline = Pipeline.from_model_dir()
+    pipeline = Pipeline.from_model_dir(settings=PipelineSettings().for_drawing())  # as the app reads its canvas
     rng = np.random.default_rng(0)
     drawings = [drawn_word(rng) for _ in range(count)]
     pipeline.read(read_image(drawings[0]))  # warm-up, as a loaded app is

@@ -332,6 +332,8 @@ def main() -> None:
         systems.append(json.loads(out.stdout.strip().splitlines()[-1]))
     command = "python benchmarks/run_all.py" + (" --quick" if args.quick else "")
     command += "".join(f" --{flag} {value}" for flag, value in (("items", args.items), ("pages", args.pages)) if value)
+    if args.sets != list(SETS):
+        command += " --sets " + " ".join(args.sets)
     if args.systems != list(SYSTEMS):  # a part of the run: say which systems it holds
         command += " --systems " + " ".join(f"'{system}'" for system in args.systems)
     report = {"date": date.today().isoformat(), "command": command, "versions": versions(),

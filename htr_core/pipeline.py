@@ -20,11 +20,12 @@ from htr_core.correction.word_check import WordCheck
 from htr_core.decoding.ctc import geometric_mean
 from htr_core.language.bigrams import BigramModel
 from htr_core.language.word_lists import check_language
-from htr_core.layout.segment import Segmentation, SegmentationSettings, segment_page
+from htr_core.layout.segment import SegmentationSettings, segment_page
 from htr_core.layout.word_boxes import words_from_spans
 from htr_core.recognition.reader import TextReader
 from htr_core.recognition.recognizer import default_model_dir
-from htr_core.types import Box, Decoded, LineResult, PageResult, Reading, WordResult
+from htr_core.types import (Box, Decoded, LineResult, LineSegment, PageResult, PageTransform, Reading, Segmentation,
+                            WordResult)
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +133,7 @@ class Pipeline:
         height, width = grey.shape
         level = self.settings.level
         if level in ("word", "line"):
-            return self._read_single(grey, Box(0, 0, width, height), level, (width, height))
+            return self._read_single(grey, level, (width, height))
         segmentation = self.segmenter(grey, self.settings.segmentation)
         if level == "auto":
             if not segmentation.lines:
@@ -141,9 +142,8 @@ class Pipeline:
                 # One line found: read its clean crop (specks and margins left out) as a word or a line.
                 line = segmentation.lines[0]
                 kind = "word" if len(line.words) <= 1 else "line"
-                return self._read_single(segmentation.line_images[0], line.box, kind, (width, height),
-                                         segmentation.to_page, segmentation.points_to_page(line.polygon),
-                                         segmentation.points_to_page(line.baseline))
+                return self._read_single(segmentation.line_images[0], kind, (width, height), line,
+                                         segmentation.to_page)
         return self._read_page(segmentation, progress)
 
     def _reader_for(self, level: str) -> TextReader:
@@ -151,17 +151,15 @@ class Pipeline:
             return self.word_reader
         return self.line_reader or self.word_reader  # type: ignore[return-value]
 
-    def _read_single(self, image: np.ndarray, box: Box, level: str, page_size: tuple[int, int],
-                     to_page: Callable[[Box], Box] | None = None,
-                     polygon: tuple[tuple[int, int], ...] = (),
-                     baseline: tuple[tuple[int, int], ...] = ()) -> PageResult:
-        """Read ``image`` (the whole input, or its one line, outlined on the page by ``polygon``)
-        as a single word or line at ``box`` (in the frame that ``to_page`` maps to the page; by
-        default the page's own)."""
+    def _read_single(self, image: np.ndarray, level: str, page_size: tuple[int, int],
+                     segment: LineSegment | None = None, to_page: PageTransform | None = None) -> PageResult:
+        """Read ``image`` as a single word or line: the whole input, or the one line ``segment``
+        found on it (in the frame ``to_page`` maps to the page)."""
+        width, height = page_size
+        segment = segment or LineSegment(Box(0, 0, width, height), ())
         reader = self._reader_for(level)
         readings, decoded = self._decoded(reader, [image])
-        line = self._line_result(image, box, to_page, polygon, baseline, readings[0], decoded[0])
-        width, height = page_size
+        line = self._line_result(image, segment, to_page, readings[0], decoded[0])
         return PageResult(width, height, (line,) if decoded[0].text else (), level, reader.name)
 
     def _read_page(self, segmentation: Segmentation, progress: Progress | None) -> PageResult:
@@ -178,10 +176,8 @@ class Pipeline:
             else:
                 crops = [segmentation.line_images[i] for i in indices]
                 for index, crop, reading, line in zip(indices, crops, *self._decoded(reader, crops)):
-                    segment = segmentation.lines[index]
-                    lines.append(self._line_result(crop, segment.box, segmentation.to_page,
-                                                   segmentation.points_to_page(segment.polygon),
-                                                   segmentation.points_to_page(segment.baseline), reading, line))
+                    lines.append(self._line_result(crop, segmentation.lines[index], segmentation.to_page, reading,
+                                                   line))
             if progress is not None:
                 progress(min(start + LINE_BATCH, total), total)
         lines = [replace(line, flagged=True) if line.confidence < self.settings.flag_below else line
@@ -197,14 +193,15 @@ class Pipeline:
             decoded = self.word_check(reader, readings, decoded, crops)
         return readings, decoded
 
-    def _line_result(self, crop: np.ndarray, box: Box, to_page: Callable[[Box], Box] | None,
-                     polygon: tuple[tuple[int, int], ...], baseline: tuple[tuple[int, int], ...],
+    def _line_result(self, crop: np.ndarray, segment: LineSegment, to_page: PageTransform | None,
                      reading: Reading, decoded: Decoded) -> LineResult:
-        """One line's result: ``crop`` was cut at ``box``, in the frame ``to_page`` maps to the page."""
-        words = words_from_spans(decoded, reading, box, crop, to_page)
+        """One line's result: ``crop`` was cut at ``segment``'s box, in the frame ``to_page`` maps
+        to the page (None: the page's own)."""
+        words = words_from_spans(decoded, reading, segment.box, crop, to_page.box if to_page else None)
         raw, corrected = self._raw_and_corrected(decoded)
-        return LineResult(to_page(box) if to_page else box, raw, decoded.confidence, corrected, words, polygon,
-                          baseline)
+        if to_page is not None:
+            segment = to_page.line(segment)
+        return LineResult(segment.box, raw, decoded.confidence, corrected, words, segment.polygon, segment.baseline)
 
     def _lines_from_words(self, reader: TextReader, segmentation: Segmentation,
                           indices: Sequence[int]) -> list[LineResult]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Sequence
 
@@ -198,3 +199,76 @@ class PageResult:
         return cls(int(data["width"]), int(data["height"]),
                    tuple(LineResult.from_dict(line) for line in data["lines"]),
                    data.get("level", "page"), data.get("model", ""))
+
+
+Points = tuple[tuple[int, int], ...]
+
+
+@dataclass(frozen=True, eq=False)
+class PageTransform:
+    """The map from the frame lines are found in (the deskewed page) back to the page given: an
+    affine matrix (None: the same frame); results are clipped to the page."""
+
+    width: int
+    height: int
+    matrix: np.ndarray | None = None
+
+    def box(self, box: Box) -> Box:
+        """The bounds of the box's corners on the page."""
+        if self.matrix is None:
+            return box
+        corners = np.array([[box.x0, box.y0, 1], [box.x1, box.y0, 1], [box.x0, box.y1, 1], [box.x1, box.y1, 1]],
+                           dtype=np.float64)
+        mapped = corners @ self.matrix.T
+        x0, y0 = np.floor(mapped.min(axis=0)).astype(int)
+        x1, y1 = np.ceil(mapped.max(axis=0)).astype(int)
+        return Box(max(0, x0), max(0, y0), min(self.width, max(x1, x0 + 1)), min(self.height, max(y1, y0 + 1)))
+
+    def points(self, points: Points) -> Points:
+        """The points on the page, rounded and clipped to it."""
+        array = np.asarray(points, dtype=np.int64).reshape(-1, 2)
+        if self.matrix is not None:
+            array = np.rint(np.c_[array, np.ones(len(array))] @ self.matrix.T)
+        clipped = np.clip(array, 0, (self.width, self.height)).astype(int)
+        return tuple((int(x), int(y)) for x, y in clipped)
+
+    def line(self, line: "LineSegment") -> "LineSegment":
+        """A line's boxes, outline and baseline on the page."""
+        return LineSegment(self.box(line.box), tuple(self.box(w) for w in line.words), self.points(line.polygon),
+                           self.points(line.baseline))
+
+
+@dataclass(frozen=True)
+class LineSegment:
+    """A line as found, in the frame it was found in: the deskewed page, where its crop is cut
+    (``Segmentation.on_page`` maps it onto the page given)."""
+
+    box: Box
+    words: tuple[Box, ...]
+    polygon: Points = ()  # the outline of the line's ink (x, y)
+    baseline: Points = ()  # where its letters sit (x, y), left to right
+
+
+@dataclass(frozen=True)
+class Segmentation:
+    """A page's lines, top to bottom, each with its crop (other lines' ink removed), in the deskewed
+    page; ``to_page`` maps them back."""
+
+    width: int
+    height: int
+    skew_degrees: float
+    lines: tuple[LineSegment, ...]
+    line_images: tuple[np.ndarray, ...]
+    to_page: PageTransform
+
+    def on_page(self, line: LineSegment) -> LineSegment:
+        """``line`` in the coordinates of the page given."""
+        return self.to_page.line(line)
+
+    @functools.cached_property
+    def page_lines(self) -> tuple[LineSegment, ...]:
+        return tuple(self.on_page(line) for line in self.lines)
+
+    def word_images(self, index: int) -> list[np.ndarray]:
+        line, image = self.lines[index], self.line_images[index]
+        return [image[:, box.x0 - line.box.x0 : box.x1 - line.box.x0] for box in line.words]

@@ -243,8 +243,8 @@ def test_lines_are_found_on_the_deskewed_page_and_mapped_onto_the_page_given():
     result = segment_page(rotated)
     assert result.skew_degrees != 0.0
     for line, on_page in zip(result.lines, result.page_lines):
-        assert on_page.box == result.to_page(line.box)
-        assert on_page.words == tuple(result.to_page(word) for word in line.words)
+        assert on_page.box == result.to_page.box(line.box)
+        assert on_page.words == tuple(result.to_page.box(word) for word in line.words)
         assert on_page.box.height > line.box.height  # a tilted line's bounds on the page are taller
         # Points turn with the page: the outline's corners land inside the line's page box.
         assert all(on_page.box.x0 - 1 <= x <= on_page.box.x1 + 1 and on_page.box.y0 - 1 <= y <= on_page.box.y1 + 1

@@ -32,30 +32,31 @@ class Lexicon:
         self._build_trie(sorted(counts))
 
     def _build_trie(self, words: list[str]) -> None:
-        children: list[dict[int, int]] = [{}]
-        ends: dict[int, str] = {}
+        """The trie of ``words`` (sorted): each word's nodes past the prefix it shares with the word
+        before it are new, so nodes are numbered in one pass with no object per node."""
+        width, letter_index = len(self.letters), self.letter_index
+        size = sum(map(len, words)) + 1  # at most one node a letter, and the root
+        keys, targets = np.empty(size - 1, dtype=np.int64), np.empty(size - 1, dtype=np.int32)
+        self.node_is_word = np.zeros(size, dtype=bool)
+        self.node_prior = np.full(size, self.floor)
+        path, previous, nodes = [0], "", 1
         for word in words:
-            node = 0
-            for char in word:
-                letter = self.letter_index[char]
-                child = children[node].get(letter)
-                if child is None:
-                    child = len(children)
-                    children[node][letter] = child
-                    children.append({})
-                node = child
-            ends[node] = word
-        width = len(self.letters)
-        keys = np.array([node * width + letter for node, edges in enumerate(children) for letter in edges],
-                        dtype=np.int64)
-        targets = np.array([child for edges in children for child in edges.values()], dtype=np.int32)
-        order = np.argsort(keys)
-        self.edge_keys, self.edge_targets = keys[order], targets[order]
-        self.node_is_word = np.zeros(len(children), dtype=bool)
-        self.node_prior = np.full(len(children), self.floor)
-        for node, word in ends.items():
-            self.node_is_word[node] = True
-            self.node_prior[node] = self.log_prior[word]
+            shared = 0
+            for a, b in zip(previous, word):
+                if a != b:
+                    break
+                shared += 1
+            del path[shared + 1:]
+            for char in word[shared:]:
+                keys[nodes - 1], targets[nodes - 1] = path[-1] * width + letter_index[char], nodes
+                path.append(nodes)
+                nodes += 1
+            self.node_is_word[path[-1]] = True
+            self.node_prior[path[-1]] = self.log_prior[word]
+            previous = word
+        order = np.argsort(keys[: nodes - 1])
+        self.edge_keys, self.edge_targets = keys[: nodes - 1][order], targets[: nodes - 1][order]
+        self.node_is_word, self.node_prior = self.node_is_word[:nodes], self.node_prior[:nodes]
 
     def children(self, nodes: np.ndarray, letters: np.ndarray) -> np.ndarray:
         """The trie node reached from each node by each letter index (``NO_NODE``: no word goes on so)."""

@@ -8,7 +8,6 @@ writing height. Boxes are in the image given and, for crops, in the deskewed pag
 
 from __future__ import annotations
 
-import functools
 import logging
 from dataclasses import dataclass
 
@@ -17,7 +16,7 @@ import numpy as np
 
 from htr_core.layout.pageprep import estimate_skew, find_ink, rotate, rotation_matrix
 from htr_core.recognition.crops import true_runs
-from htr_core.types import Box
+from htr_core.types import Box, LineSegment, PageTransform, Segmentation
 
 log = logging.getLogger(__name__)
 
@@ -40,55 +39,6 @@ class SegmentationSettings:
     def for_drawing(cls) -> "SegmentationSettings":
         """A drawing on the app's canvas: white, unruled, one pen, letters drawn large and thin."""
         return cls(deskew=False, remove_rules=False, fill_letters=0.6, line_smoothing=0.3)
-
-
-Points = tuple[tuple[int, int], ...]
-
-
-@dataclass(frozen=True)
-class LineSegment:
-    """A line as found, in the frame it was found in: the deskewed page, where its crop is cut
-    (``Segmentation.on_page`` maps it onto the page given)."""
-
-    box: Box
-    words: tuple[Box, ...]
-    polygon: Points = ()  # the outline of the line's ink (x, y)
-    baseline: Points = ()  # where its letters sit (x, y), left to right
-
-
-@dataclass(frozen=True)
-class Segmentation:
-    width: int
-    height: int
-    skew_degrees: float
-    lines: tuple[LineSegment, ...]  # in the deskewed page
-    line_images: tuple[np.ndarray, ...]  # each line cut from the deskewed page, other lines' ink removed
-
-    @functools.cached_property
-    def _inverse(self) -> np.ndarray | None:
-        return _inverse_rotation((self.height, self.width), self.skew_degrees)
-
-    def to_page(self, box: Box) -> Box:
-        """A box in the deskewed frame mapped back onto the page: the bounds of its rotated corners."""
-        return _to_page(box, self._inverse, self.width, self.height)
-
-    def points_to_page(self, points: Points) -> Points:
-        """Points in the deskewed frame mapped back onto the page, clipped to it."""
-        return _points_to_page(np.asarray(points, dtype=np.int64).reshape(-1, 2), self._inverse, self.width,
-                               self.height)
-
-    def on_page(self, line: LineSegment) -> LineSegment:
-        """``line`` in the coordinates of the page given."""
-        return LineSegment(self.to_page(line.box), tuple(self.to_page(w) for w in line.words),
-                           self.points_to_page(line.polygon), self.points_to_page(line.baseline))
-
-    @functools.cached_property
-    def page_lines(self) -> tuple[LineSegment, ...]:
-        return tuple(self.on_page(line) for line in self.lines)
-
-    def word_images(self, index: int) -> list[np.ndarray]:
-        line, image = self.lines[index], self.line_images[index]
-        return [image[:, box.x0 - line.box.x0 : box.x1 - line.box.x0] for box in line.words]
 
 
 @dataclass(frozen=True)
@@ -312,7 +262,7 @@ def segment_page(grey: np.ndarray, settings: SegmentationSettings | None = None)
                   if not (c.y1 - c.y0 > 3.5 * scale and c.x1 - c.x0 < 0.2 * (c.y1 - c.y0))
                   and not (c.x1 - c.x0 > 8 * scale and c.y1 - c.y0 < 0.05 * (c.x1 - c.x0))]
     if not components or scale < 2:
-        return Segmentation(width, height, skew, (), ())
+        return Segmentation(width, height, skew, (), (), _to_page_transform(grey.shape, skew))
     line_of, core_of_row, line_count = _lines_of_pixels(components, labels, height, scale, settings)
     ys, xs = np.nonzero(line_of)
     owner = line_of[ys, xs] - 1
@@ -329,7 +279,7 @@ def segment_page(grey: np.ndarray, settings: SegmentationSettings | None = None)
         lines.append(_line_segment(box, keep, writing_height(members[index]) or scale, settings))
         images.append(_clean_crop(deskewed, labels, box, keep))
     log.debug("segmented %d lines (skew %.2f deg, writing height %.1f px)", len(lines), skew, scale)
-    return Segmentation(width, height, skew, tuple(lines), tuple(images))
+    return Segmentation(width, height, skew, tuple(lines), tuple(images), _to_page_transform(grey.shape, skew))
 
 
 def _lines_of_pixels(components: list[_Component], labels: np.ndarray, height: int, scale: float,
@@ -475,27 +425,7 @@ def line_baseline(ink: np.ndarray, scale: float) -> np.ndarray:
     return np.rint(np.stack([ends, ys], axis=1)).astype(np.int64)
 
 
-def _inverse_rotation(shape: tuple[int, int], skew: float) -> np.ndarray | None:
-    """The affine map from the deskewed frame back to the page (None: no rotation)."""
-    return cv2.invertAffineTransform(rotation_matrix(shape, skew)) if skew else None
-
-
-def _points_to_page(points: np.ndarray, inverse: np.ndarray | None, width: int,
-                    height: int) -> tuple[tuple[int, int], ...]:
-    """Points in the deskewed frame mapped back onto the page, clipped to it."""
-    if inverse is not None:
-        points = np.rint(np.c_[points, np.ones(len(points))] @ inverse.T)
-    clipped = np.clip(points, 0, (width, height)).astype(int)
-    return tuple((int(x), int(y)) for x, y in clipped)
-
-
-def _to_page(box: Box, inverse: np.ndarray | None, width: int, height: int) -> Box:
-    """Map a box from the deskewed frame back to the page: the bounds of its rotated corners."""
-    if inverse is None:
-        return box
-    corners = np.array([[box.x0, box.y0, 1], [box.x1, box.y0, 1], [box.x0, box.y1, 1], [box.x1, box.y1, 1]],
-                       dtype=np.float64)
-    mapped = corners @ inverse.T
-    x0, y0 = np.floor(mapped.min(axis=0)).astype(int)
-    x1, y1 = np.ceil(mapped.max(axis=0)).astype(int)
-    return Box(max(0, x0), max(0, y0), min(width, max(x1, x0 + 1)), min(height, max(y1, y0 + 1)))
+def _to_page_transform(shape: tuple[int, int], skew: float) -> PageTransform:
+    """The map from the deskewed page back onto the page of ``shape`` (none without a skew)."""
+    height, width = shape
+    return PageTransform(width, height, cv2.invertAffineTransform(rotation_matrix(shape, skew)) if skew else None)
