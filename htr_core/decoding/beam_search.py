@@ -7,6 +7,7 @@ import math
 from dataclasses import dataclass
 from typing import Sequence
 
+import fast_ctc_decode
 import numpy as np
 
 from htr_core.charset import Charset
@@ -100,11 +101,10 @@ class _Beams:
         return _Beams(self.prefix[index], self.owner[index], self.p_blank[index], self.p_char[index])
 
     def join(self, other: "_Beams") -> "_Beams":
-        return _Beams(*(np.concatenate(pair) for pair in zip(astuple_arrays(self), astuple_arrays(other))))
+        return _Beams(*(np.concatenate(pair) for pair in zip(self._arrays(), other._arrays())))
 
-
-def astuple_arrays(beams: _Beams) -> tuple[np.ndarray, ...]:
-    return beams.prefix, beams.owner, beams.p_blank, beams.p_char
+    def _arrays(self) -> tuple[np.ndarray, ...]:
+        return self.prefix, self.owner, self.p_blank, self.p_char
 
 
 def _padded(frames: Sequence[np.ndarray], blank: int, prune: float,
@@ -219,8 +219,6 @@ def _best_finished(prefixes: _Prefixes, beams: np.ndarray, scores: np.ndarray,
 def free_beam_search(log_probs: np.ndarray, charset: Charset, beam_width: int = 16,
                      prune: float = 1e-3) -> tuple[int, ...]:
     """The best label sequence of a search without a lexicon (fast-ctc-decode's, compiled)."""
-    import fast_ctc_decode
-
     blank = charset.blank_index
     trimmed = _busy_steps(log_probs, blank, math.log(prune))
     if trimmed is None:

@@ -10,12 +10,12 @@ import numpy as np
 
 from htr_core.charset import Charset
 from htr_core.decoding.beam_search import LexiconConstraint, free_beam_search, prefix_beam_searches
+from htr_core.decoding.config import DecoderConfig
 from htr_core.decoding.ctc import best_path, decoded_from_texts
 from htr_core.decoding.lexicon import Lexicon
 from htr_core.decoding.punctuation import attach_punctuation
 from htr_core.decoding.words import free_reading_stays, reassembled, unknown_word_stretches
 from htr_core.language.word_lists import check_language
-from htr_core.decoding.config import DecoderConfig
 from htr_core.types import Decoded
 
 
