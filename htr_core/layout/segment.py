@@ -179,10 +179,13 @@ def separating_seams(ink: np.ndarray, peaks: list[int]) -> np.ndarray:
     padded = np.full((pairs, span + 2), np.inf)
     for x in range(1, pooled_width):
         padded[:, 1:-1] = total
-        options = np.stack([padded[:, :-2] + SEAM_STEP_COST, padded[:, 1:-1], padded[:, 2:] + SEAM_STEP_COST])
-        choice = options.argmin(axis=0)
-        moves[:, :, x] = choice - 1
-        total = np.take_along_axis(options, choice[None], axis=0)[0] + cost[:, :, x]
+        # From the row above, the same row or the row below; on a tie the first of them.
+        best, stay, below = padded[:, :-2] + SEAM_STEP_COST, padded[:, 1:-1], padded[:, 2:] + SEAM_STEP_COST
+        from_stay = stay < best
+        best = np.where(from_stay, stay, best)
+        from_below = below < best
+        moves[:, :, x] = np.where(from_below, 1, from_stay.astype(np.int8) - 1)
+        total = np.where(from_below, below, best) + cost[:, :, x]
     seams = np.zeros((pairs, pooled_width), dtype=np.int64)
     row = total.argmin(axis=1)
     for x in range(pooled_width - 1, -1, -1):
