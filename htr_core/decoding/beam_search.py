@@ -139,9 +139,11 @@ def prefix_beam_searches(frames: Sequence[np.ndarray], charset: Charset, beam_wi
     beams = _Beams(np.arange(len(busy)), np.arange(len(busy)), np.zeros(len(busy)), np.full(len(busy), -np.inf))
     for t in range(steps.shape[1]):
         live = lengths[beams.owner] > t  # searches whose frames have ended keep their beams as they are
-        done = beams.take(~live)
-        beams = _top_per_search(search.step(beams.take(live), steps[:, t], passing[:, t]), search.lm_weight,
-                                search.prefixes, beam_width).join(done)
+        ended = None if live.all() else beams.take(~live)
+        beams = _top_per_search(search.step(beams if ended is None else beams.take(live), steps[:, t], passing[:, t]),
+                                search.lm_weight, search.prefixes, beam_width)
+        if ended is not None:
+            beams = beams.join(ended)
     for row, index in enumerate(busy):
         mine = beams.take(beams.owner == row)
         results[index] = _best_finished(search.prefixes, mine.prefix, np.logaddexp(mine.p_blank, mine.p_char),
