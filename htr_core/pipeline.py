@@ -208,7 +208,7 @@ class Pipeline:
         crops = [crop for i in indices for crop in segmentation.word_images(i)]
         readings = iter(reader.read(crops, 32) if crops else [])
         results = []
-        for segment in (segmentation.on_page(segmentation.lines[i]) for i in indices):
+        for segment in (segmentation.page_lines[i] for i in indices):
             read = [(box, reading) for box, reading in zip(segment.words, readings) if reading.text]
             words = tuple(WordResult(box, reading.text, reading.confidence) for box, reading in read)
             texts = [self._raw_and_corrected(reading) for _, reading in read]

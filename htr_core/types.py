@@ -241,7 +241,7 @@ class PageTransform:
 @dataclass(frozen=True)
 class LineSegment:
     """A line as found, in the frame it was found in: the deskewed page, where its crop is cut
-    (``Segmentation.on_page`` maps it onto the page given)."""
+    (``Segmentation.page_lines`` holds it on the page given)."""
 
     box: Box
     words: tuple[Box, ...]
@@ -261,13 +261,10 @@ class Segmentation:
     line_images: tuple[np.ndarray, ...]
     to_page: PageTransform
 
-    def on_page(self, line: LineSegment) -> LineSegment:
-        """``line`` in the coordinates of the page given."""
-        return self.to_page.line(line)
-
     @functools.cached_property
     def page_lines(self) -> tuple[LineSegment, ...]:
-        return tuple(self.on_page(line) for line in self.lines)
+        """The lines in the coordinates of the page given."""
+        return tuple(self.to_page.line(line) for line in self.lines)
 
     def word_images(self, index: int) -> list[np.ndarray]:
         line, image = self.lines[index], self.line_images[index]
