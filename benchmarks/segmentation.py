@@ -9,13 +9,15 @@ the boxes of the transcribed lines (the printed notice at the top of each page i
 transcribed); "baselines P / R" match our baselines to theirs one to one, cBAD-style: mean
 vertical distance within BASELINE_TOLERANCE of the truth line's box height, over columns
 covering half of each; "page CER" reads the whole page (language fr) against its lines in
-reading order.
+reading order. ``--peer FILE`` scores another segmenter's lines on the same pages beside ours
+(``benchmarks/kraken_blla.py`` writes kraken's).
 Tune on --split train only.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import sys
 import time
@@ -50,6 +52,23 @@ def pages_of(name: str, data: Path, split: str):
             for p in copiste_pages(data / "copiste", split)]
 
 
+def score_lines(boxes: list[Box], baselines: list, truth_lines, truth_baselines) -> tuple[MatchScore, MatchScore | None]:
+    """Lines matched at IoU >= 0.5, and baselines cBAD-style (None without truth baselines)."""
+    lines = match_boxes(boxes, truth_lines)
+    if truth_baselines is None:
+        return lines, None
+    tolerances = [BASELINE_TOLERANCE * box.height for box in truth_lines]
+    return lines, match_baselines(baselines, truth_baselines, tolerances)
+
+
+def peer_lines(page: dict) -> tuple[list[Box], list]:
+    """A peer's lines of one page (``kraken_blla.py`` JSON): boxes around their boundaries, baselines."""
+    boxes = [Box(min(x for x, _ in line["boundary"]), min(y for _, y in line["boundary"]),
+                 max(x for x, _ in line["boundary"]) + 1, max(y for _, y in line["boundary"]) + 1)
+             for line in page["lines"]]
+    return boxes, [tuple(map(tuple, line["baseline"])) for line in page["lines"]]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--data", type=Path, default=DATA)
@@ -57,7 +76,10 @@ def main() -> None:
     parser.add_argument("--split", default="dev")
     parser.add_argument("--word_gap", type=float, default=None)
     parser.add_argument("--no_read", action="store_true", help="segmentation scores only (no page reading)")
+    parser.add_argument("--peer", type=Path, help="another segmenter's lines (kraken_blla.py JSON)")
     args = parser.parse_args()
+    peer = json.loads(args.peer.read_text())["pages"] if args.peer else None
+    peer_lines_total, peer_baselines_total, peer_times = MatchScore(0, 0, 0), MatchScore(0, 0, 0), []
     settings = SegmentationSettings() if args.word_gap is None else SegmentationSettings(word_gap=args.word_gap)
     language = "fr" if args.pages == "copiste" else "en"
     pipeline = Pipeline.from_model_dir(settings=PipelineSettings(level="page", spell=False, segmentation=settings,
@@ -74,7 +96,8 @@ def main() -> None:
         start = time.perf_counter()
         result = segment_page(grey, settings)
         times.append(time.perf_counter() - start)
-        lines = match_boxes([line.box for line in result.page_lines], truth_lines)
+        lines, baselines = score_lines([line.box for line in result.page_lines],
+                                       [line.baseline for line in result.page_lines], truth_lines, truth_baselines)
         lines_total += lines
         cells = [f"{lines.precision:.3f}", f"{lines.recall:.3f}"]
         if truth_words is not None:
@@ -84,11 +107,14 @@ def main() -> None:
         else:
             cells.append("n/a")
         baseline_cells = ["n/a", "n/a"]
-        if truth_baselines is not None:
-            tolerances = [BASELINE_TOLERANCE * box.height for box in truth_lines]
-            baselines = match_baselines([line.baseline for line in result.page_lines], truth_baselines, tolerances)
+        if baselines is not None:
             baselines_total += baselines
             baseline_cells = [f"{baselines.precision:.3f}", f"{baselines.recall:.3f}"]
+        if peer is not None:
+            their_lines, their_baselines = score_lines(*peer_lines(peer[path.name]), truth_lines, truth_baselines)
+            peer_lines_total += their_lines
+            peer_baselines_total += their_baselines or MatchScore(0, 0, 0)
+            peer_times.append(peer[path.name]["seconds"])
         page_cer = "n/a"
         if not args.no_read:
             reading = pipeline.read(grey)
@@ -112,6 +138,11 @@ def main() -> None:
              f"{baselines_total.recall:.3f}" if baselines_total.truth else "n/a",
              f"{error_rates(references, readings).cer:.3f}" if references else "n/a"]
     print(f"| all ({args.pages} {args.split}) | " + " | ".join(total) + f" | {statistics.median(times):.2f} (median) |")
+    if peer is not None:
+        their = [f"{peer_lines_total.precision:.3f}", f"{peer_lines_total.recall:.3f}", "n/a", "n/a",
+                 f"{peer_baselines_total.precision:.3f}" if peer_baselines_total.truth else "n/a",
+                 f"{peer_baselines_total.recall:.3f}" if peer_baselines_total.truth else "n/a", "n/a"]
+        print(f"| {args.peer.name} (same pages) | " + " | ".join(their) + f" | {statistics.median(peer_times):.2f} (median) |")
 
 
 if __name__ == "__main__":

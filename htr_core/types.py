@@ -251,7 +251,7 @@ class LineSegment:
 
 @dataclass(frozen=True)
 class Segmentation:
-    """A page's lines, top to bottom, each with its crop (other lines' ink removed), in the deskewed
+    """A page's lines in reading order, each with its crop (other lines' ink removed), in the deskewed
     page; ``to_page`` maps them back."""
 
     width: int

@@ -58,3 +58,19 @@ def test_crops_seen_at_our_input_height_keep_their_size_and_lose_fine_detail():
     assert run_all.seen_at_height(stripes, None) is stripes
     short = stripes[:20]
     assert run_all.seen_at_height(short, 32) is short  # no taller than the input: nothing to lose
+
+
+def test_a_peer_segmenters_lines_are_scored_as_ours_are():
+    import segmentation
+    from htr_core.types import Box
+
+    # kraken_blla.py's JSON: a line's boundary polygon and baseline polyline.
+    page = {"lines": [{"boundary": [[10, 20], [110, 18], [112, 52], [9, 50]], "baseline": [[10, 45], [110, 44]]},
+                      {"boundary": [[10, 300], [50, 300], [50, 320], [10, 320]], "baseline": [[10, 318], [50, 318]]}]}
+    boxes, baselines = segmentation.peer_lines(page)
+    assert boxes[0] == Box(9, 18, 113, 53)
+    truth = (Box(10, 20, 110, 52),)
+    lines, matched_baselines = segmentation.score_lines(boxes, baselines, truth, (((10, 46), (110, 45)),))
+    assert (lines.matched, lines.predicted, lines.truth) == (1, 2, 1)
+    assert (matched_baselines.matched, matched_baselines.predicted) == (1, 2)
+    assert segmentation.score_lines(boxes, baselines, truth, None)[1] is None

@@ -3,6 +3,7 @@
 import cv2
 import numpy as np
 import pytest
+from PIL import Image, ImageDraw, ImageFont
 
 from htr_core.layout.pageprep import estimate_skew, find_ink, normalize_illumination
 from htr_core.layout.segment import SegmentationSettings, segment_page, split_words
@@ -218,6 +219,71 @@ def test_a_scanner_border_is_not_a_line():
     check_invariants(result, framed.shape)
     assert match_boxes([line.box for line in result.lines], [Box(*b) for b in truth]).matched == 4
     assert len(result.lines) == 4
+
+
+def _seal(page: np.ndarray, centre: tuple[int, int], radius: int) -> None:
+    """A round seal as letterheads carry: rings joined by spokes (one blob full of holes), and a
+    loose star in its middle."""
+    for ring in range(radius // 2, radius + 1, 10):
+        cv2.circle(page, centre, ring, 30, 2)
+    for angle in np.linspace(0, 2 * np.pi, 16, endpoint=False):
+        inner = (int(centre[0] + radius / 2 * np.cos(angle)), int(centre[1] + radius / 2 * np.sin(angle)))
+        outer = (int(centre[0] + radius * np.cos(angle)), int(centre[1] + radius * np.sin(angle)))
+        cv2.line(page, inner, outer, 30, 2)
+    star = [(centre[0] + r * np.cos(a), centre[1] + r * np.sin(a)) for k in range(10)
+            for r, a in [(0.4 * radius if k % 2 == 0 else 0.18 * radius, np.pi * k / 5 - np.pi / 2)]]
+    cv2.fillPoly(page, [np.array(star, np.int32)], 30)
+
+
+def test_logos_and_seals_are_not_read_as_lines():
+    page, truth = draw_page(TEXT)
+    header = 260
+    page = np.vstack([np.full((header, page.shape[1]), 255, np.uint8), page])
+    _seal(page, (150, 130), 100)  # seals either side of the header, as on a letterhead
+    _seal(page, (1240, 130), 90)
+    result = segment_page(page)
+    check_invariants(result, page.shape)
+    truth = [Box(x0, y0 + header, x1, y1 + header) for x0, y0, x1, y1 in truth]
+    assert len(result.lines) == 4
+    assert match_boxes([line.box for line in result.lines], truth).matched == 4
+    assert all(line.box.y0 >= header - 10 for line in result.page_lines)
+
+
+def _print(page: np.ndarray, text: str, x: int, y: int, size: int) -> Box:
+    """Printed ``text`` with its top left at (x, y); returns its ink box."""
+    image = Image.fromarray(page)
+    font = ImageFont.load_default(size)
+    left, top, right, bottom = font.getbbox(text)
+    ImageDraw.Draw(image).text((x - left, y - top), text, font=font, fill=20)
+    page[:] = np.asarray(image)
+    return Box(x, y, x + right - left, y + bottom - top)
+
+
+def test_a_footer_of_blocks_side_by_side_is_read_block_by_block():
+    page, _ = draw_page(TEXT)
+    page = np.vstack([page, np.full((200, page.shape[1]), 255, np.uint8)])
+    footer = page.shape[0] - 170
+    # A form's footer: its number, a motto over a smaller tagline, a two-row badge; none of
+    # their rows line up, so lines found across the whole width would mix them.
+    number = _print(page, "AA-002", 60, footer + 30, 26)
+    motto = [_print(page, "Pride and Honour", 380, footer, 44), _print(page, "to the nation, since 1905", 380, footer + 60, 22)]
+    badge = [_print(page, "CERTIFIED", 1000, footer + 10, 28), _print(page, "ISO 9001", 1000, footer + 52, 28)]
+    result = segment_page(page, SegmentationSettings(deskew=False))
+    footer_lines = [line.box for line in result.lines if line.box.y0 >= footer - 5]
+    assert len(result.lines) == len(TEXT) + 5
+    assert match_boxes(footer_lines, [number, *motto, *badge]).matched == 5
+    # Reading order: block by block, left to right, each top to bottom.
+    assert [min(range(5), key=lambda i: -box.iou([number, *motto, *badge][i])) for box in footer_lines] == [0, 1, 2, 3, 4]
+
+
+def test_a_line_with_wide_gaps_between_its_words_stays_one_line():
+    page, truth = draw_page(["far", "apart"], line_gap=0)
+    first, second = truth
+    line = np.full((first[3] - first[1] + 40, page.shape[1]), 255, np.uint8)
+    line[20:20 + first[3] - first[1], 60:60 + first[2] - first[0]] = page[first[1]:first[3], first[0]:first[2]]
+    line[20:20 + second[3] - second[1], 900:900 + second[2] - second[0]] = page[second[1]:second[3], second[0]:second[2]]
+    result = segment_page(line, SegmentationSettings(deskew=False))
+    assert len(result.lines) == 1 and len(result.lines[0].words) == 2
 
 
 def test_each_line_gets_a_baseline_under_its_letters_not_its_descenders():

@@ -1,10 +1,11 @@
 """Page -> text lines -> words, with classical, deterministic image analysis.
 
-Lines: the peaks of the deskewed ink's row profile are the lines' cores, and the cheapest paths
-through the least ink separate neighbours; a component a path cuts goes back whole to its line
-unless it reaches two cores. Words: gaps in a line's column profile wider than a share of its
-writing height. Boxes are in the image given and, for crops, in the deskewed page.
-"""
+Blocks: logos and seals dropped, the ink cut into bands at blank rows and the bands into blocks
+side by side at blank gutters. Lines: in each block, the peaks of the deskewed ink's row
+profile are the lines' cores, and the cheapest paths through the least ink separate
+neighbours; a component a path cuts goes back whole to its line unless it reaches two cores.
+Words: gaps in a line's column profile wider than a share of its writing height. Boxes are in
+the image given and, for crops, in the deskewed page."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ class SegmentationSettings:
     word_gap: float = 1.3  # widest gap inside a word, in writing heights
     min_line_ink: float = 0.15  # lines with less ink than this share of the median line are noise
     block_gap: float = 2.5  # blank rows, in writing heights, that separate text blocks
+    column_gap: float = 3.0  # blank columns, in writing heights, that separate blocks side by side (0: off)
     # Find lines on the ink with each letter's inside filled (a horizontal closing this many
     # writing heights wide; 0: off). Drawn letters are thin outlines: the rows through an "o" or
     # an "e" hold less ink than their tops and bottoms, and a tall drawn word peaks twice.
@@ -38,7 +40,7 @@ class SegmentationSettings:
     @classmethod
     def for_drawing(cls) -> "SegmentationSettings":
         """A drawing on the app's canvas: white, unruled, one pen, letters drawn large and thin."""
-        return cls(deskew=False, remove_rules=False, fill_letters=0.6, line_smoothing=0.3)
+        return cls(deskew=False, remove_rules=False, fill_letters=0.6, line_smoothing=0.3, column_gap=0.0)
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,51 @@ def _drop_non_text(components: list[_Component], shape: tuple[int, int]) -> list
                     and c.area <= 0.5 * (c.x1 - c.x0) * (c.y1 - c.y0)]
 
 
+FIGURE_SIZE = 4.5  # a figure is at least this many writing heights tall and wide (a capital: 3-3.5)
+FIGURE_HOLES = 12  # ... and encloses this many holes (a word's loops are a handful) ...
+FIGURE_DENSITY = 0.5  # ... or inks this share of its box (a solid stamp; writing strokes 0.1-0.35)
+
+
+def _holes(mask: np.ndarray) -> int:
+    _, hierarchy = cv2.findContours(mask.astype(np.uint8), cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
+    return 0 if hierarchy is None else int((hierarchy[0][:, 3] >= 0).sum())
+
+
+def _is_figure(c: _Component, labels: np.ndarray, scale: float) -> bool:
+    """A logo, seal or stamp: a blob far taller than the writing, dense or full of holes."""
+    w, h = c.x1 - c.x0, c.y1 - c.y0
+    if min(w, h) < FIGURE_SIZE * scale:
+        return False
+    return c.area >= FIGURE_DENSITY * w * h or _holes(labels[c.y0:c.y1, c.x0:c.x1] == c.label) >= FIGURE_HOLES
+
+
+def _merged_boxes(boxes: list[Box]) -> list[Box]:
+    """Overlapping boxes joined into their common bounds, until none overlap."""
+    merged: list[Box] = []
+    for box in boxes:
+        while overlapping := [m for m in merged if box.iou(m) > 0]:
+            merged = [m for m in merged if m not in overlapping]
+            for other in overlapping:
+                box = box.union(other)
+        merged.append(box)
+    return merged
+
+
+def drop_figures(components: list[_Component], labels: np.ndarray, scale: float) -> list[_Component]:
+    """The components without logos, seals and stamps, which read as junk lines. A figure's
+    loose pieces go with it: all ink inside its box, or the box of figure parts that overlap
+    (rule removal can cut a logo in two)."""
+    pad = int(scale / 4)
+    regions = _merged_boxes([Box(c.x0 - pad, c.y0 - pad, c.x1 + pad, c.y1 + pad)
+                             for c in components if _is_figure(c, labels, scale)])
+    if not regions:
+        return components
+    kept = [c for c in components
+            if not any(r.x0 <= c.x0 and c.x1 <= r.x1 and r.y0 <= c.y0 and c.y1 <= r.y1 for r in regions)]
+    log.debug("dropped %d components in %d figures", len(components) - len(kept), len(regions))
+    return kept
+
+
 def writing_height(components: list[_Component]) -> float:
     """Typical height of a written component (letters or joined words), robust to dots and noise."""
     heights = np.array([c.y1 - c.y0 for c in components if c.area >= 8], dtype=np.float64)
@@ -97,22 +144,102 @@ def writing_height(components: list[_Component]) -> float:
     return float(np.median(tall))
 
 
-def text_blocks(components: list[_Component], height: int, gap: float) -> list[list[_Component]]:
-    """Components grouped into horizontal bands of the page separated by blank rows wider than
-    ``gap`` (a printed paragraph, a handwritten block, a footer)."""
-    covered = np.zeros(height + 1, dtype=np.int32)
+def separated_groups(components: list[_Component], axis: int, length: int, gap: float) -> list[list[_Component]]:
+    """Components grouped into the bands they cover along ``axis`` (0: rows, 1: columns) that
+    blank stretches wider than ``gap`` separate: a printed paragraph, a handwritten block and a
+    footer; across a band, a page number and a logo's motto side by side."""
+    starts_of = (lambda c: c.y0) if axis == 0 else (lambda c: c.x0)
+    ends_of = (lambda c: c.y1) if axis == 0 else (lambda c: c.x1)
+    covered = np.zeros(length + 1, dtype=np.int32)
     for c in components:
-        covered[c.y0] += 1
-        covered[c.y1] -= 1
-    rows = np.flatnonzero(np.cumsum(covered)[:height] > 0)
-    if rows.size == 0:
+        covered[starts_of(c)] += 1
+        covered[ends_of(c)] -= 1
+    inked = np.flatnonzero(np.cumsum(covered)[:length] > 0)
+    if inked.size == 0:
         return []
-    breaks = np.flatnonzero(np.diff(rows) > gap + 1)
-    starts = np.r_[rows[0], rows[breaks + 1]]
+    breaks = np.flatnonzero(np.diff(inked) > gap + 1)
+    starts = np.r_[inked[0], inked[breaks + 1]]
     grouped: list[list[_Component]] = [[] for _ in starts]
     for c in components:
-        grouped[int(np.searchsorted(starts, c.y0, side="right")) - 1].append(c)
+        grouped[int(np.searchsorted(starts, starts_of(c), side="right")) - 1].append(c)
     return [g for g in grouped if g]
+
+
+@dataclass
+class _Block:
+    """Text that gets lines of its own: its components, writing height, top row and line peaks."""
+
+    components: list[_Component]
+    scale: float
+    top: int
+    label_count: int  # the page's component labels (for a lookup table of the block's)
+    peaks: list[int]  # rows of its lines' cores, from its top
+
+    def ink(self, labels: np.ndarray) -> np.ndarray:
+        """Its components' ink in its rows, across the page (made when needed: a page of
+        blocks holding theirs at once would cost a page of ink more)."""
+        bottom = max(c.y1 for c in self.components)
+        kept_label = np.zeros(self.label_count, dtype=bool)
+        kept_label[[c.label for c in self.components]] = True
+        return kept_label[labels[self.top:bottom]]
+
+
+def _block(components: list[_Component], labels: np.ndarray, label_count: int, scale: float,
+           settings: "SegmentationSettings") -> _Block:
+    block = _Block(components, scale, min(c.y0 for c in components), label_count, [])
+    profile_ink = block.ink(labels)
+    if settings.fill_letters:
+        width_px = max(3, int(settings.fill_letters * scale))
+        profile_ink = cv2.morphologyEx(profile_ink.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((1, width_px), np.uint8))
+    block.peaks = find_line_peaks(profile_ink.sum(axis=1), settings.line_smoothing * scale, settings.min_line_prominence)
+    return block
+
+
+def _one_line(a: _Block, b: _Block, tolerance: float) -> bool:
+    """Two blocks side by side are one line with a wide gap (a heading, a name and a date), not
+    two columns: each holds one line, at the same height. Columns of several lines stay apart
+    even where their lines line up, as the columns of a printed page do."""
+    return len(a.peaks) == len(b.peaks) == 1 and abs(a.top + a.peaks[0] - b.top - b.peaks[0]) <= tolerance
+
+
+def text_blocks(components: list[_Component], labels: np.ndarray, scale: float,
+                settings: "SegmentationSettings") -> list[_Block]:
+    """The page's blocks of text in reading order: bands separated by blank rows, and within a
+    band, columns separated by blank gutters (a footer's page number, motto and badge side by
+    side, each at its own height)."""
+    blocks = []
+    label_count = int(labels.max()) + 1
+    for band in separated_groups(components, 0, labels.shape[0], settings.block_gap * scale):
+        band_scale = writing_height(band) or scale
+        # Gutters and a column's ink measured in the larger of the band's and the page's writing
+        # height: a band of specks (rule remnants on an empty ruled page) has a tiny one of its own.
+        gutter_scale = max(band_scale, scale)
+        columns = (separated_groups(band, 1, labels.shape[1], settings.column_gap * gutter_scale)
+                   if settings.column_gap else [band])
+        columns = _joined_specks(columns, COLUMN_MIN_INK * gutter_scale ** 2)
+        joined: list[_Block] = []
+        for column in columns:
+            block = _block(column, labels, label_count, writing_height(column) or band_scale, settings)
+            if joined and _one_line(joined[-1], block, 0.5 * gutter_scale):
+                block = _block(joined.pop().components + column, labels, label_count, band_scale, settings)
+            joined.append(block)
+        blocks += joined
+    return blocks
+
+
+COLUMN_MIN_INK = 1.0  # a column stands alone with this much ink (in squared writing heights: a few letters)
+
+
+def _joined_specks(columns: list[list[_Component]], min_ink: float) -> list[list[_Component]]:
+    """Columns with less ink than ``min_ink`` (rule remnants, specks) joined to the column on
+    their left (the first to the one on its right), so noise never makes lines of its own."""
+    joined: list[list[_Component]] = []
+    for column in columns:
+        if joined and (sum(c.area for c in column) < min_ink or sum(c.area for c in joined[-1]) < min_ink):
+            joined[-1] = joined[-1] + column
+        else:
+            joined.append(column)
+    return joined
 
 
 def find_line_peaks(profile: np.ndarray, scale: float, prominence: float) -> list[int]:
@@ -245,7 +372,8 @@ def split_words(line_ink: np.ndarray, gap: float | None = None, scale_limit: flo
 
 
 def segment_page(grey: np.ndarray, settings: SegmentationSettings | None = None) -> Segmentation:
-    """Lines (top to bottom) and their words (left to right) of a grey page."""
+    """Lines (in reading order: blocks top to bottom, blocks side by side left to right, each
+    block's lines top to bottom) and their words (left to right) of a grey page."""
     settings = settings or SegmentationSettings()
     if grey.ndim != 2 or grey.size == 0:
         raise ValueError(f"expected a non-empty grey image, got shape {grey.shape}")
@@ -264,12 +392,13 @@ def segment_page(grey: np.ndarray, settings: SegmentationSettings | None = None)
     components = [c for c in components
                   if not (c.y1 - c.y0 > 3.5 * scale and c.x1 - c.x0 < 0.2 * (c.y1 - c.y0))
                   and not (c.x1 - c.x0 > 8 * scale and c.y1 - c.y0 < 0.05 * (c.x1 - c.x0))]
+    components = drop_figures(components, labels, scale)
     if not components or scale < 2:
         return Segmentation(width, height, skew, (), (), _to_page_transform(grey.shape, skew))
-    line_of, core_of_row, line_count = _lines_of_pixels(components, labels, height, scale, settings)
+    line_of, cores, line_count = _lines_of_pixels(components, labels, scale, settings)
     ys, xs = np.nonzero(line_of)
     owner = line_of[ys, xs] - 1
-    owner, majority = _keep_reaching_strokes_whole(labels[ys, xs], owner, core_of_row[ys] - 1, line_count)
+    owner, majority = _keep_reaching_strokes_whole(labels[ys, xs], owner, cores.of(ys, owner), line_count)
     line_of[ys, xs] = owner + 1
     members: list[list[_Component]] = [[] for _ in range(line_count)]
     for c in components:
@@ -285,39 +414,50 @@ def segment_page(grey: np.ndarray, settings: SegmentationSettings | None = None)
     return Segmentation(width, height, skew, tuple(lines), tuple(images), _to_page_transform(grey.shape, skew))
 
 
-def _lines_of_pixels(components: list[_Component], labels: np.ndarray, height: int, scale: float,
-                     settings: SegmentationSettings) -> tuple[np.ndarray, np.ndarray, int]:
-    """Each ink pixel of a kept component numbered with its line (from 1; 0: none), the rows of
-    each line's core (around its densest row) marked with the line's number, and the line count."""
+class _LineCores:
+    """The rows of each line's core (around its densest row), a table row per block: blocks side
+    by side share rows, and a page-sized map of cores would cost as much as the page's labels."""
+
+    def __init__(self, height: int):
+        self.height = height
+        self.rows: list[np.ndarray] = []
+        self.block_of_line: list[int] = []
+
+    def add(self, block: _Block, first_line: int) -> None:
+        rows = np.zeros(self.height, dtype=np.int32)
+        half_core = max(1, int(CORE_HALF_HEIGHT * block.scale))
+        for number, peak in enumerate(block.peaks, start=first_line + 1):
+            rows[max(0, block.top + peak - half_core):block.top + peak + half_core + 1] = number
+        self.block_of_line += [len(self.rows)] * len(block.peaks)
+        self.rows.append(rows)
+
+    def of(self, ys: np.ndarray, lines: np.ndarray) -> np.ndarray:
+        """The core (a line index; -1: none) each pixel at row ``ys`` of line ``lines`` lies in."""
+        if not self.rows:
+            return np.full(len(ys), -1, dtype=np.int32)
+        return np.stack(self.rows)[np.asarray(self.block_of_line)[lines], ys] - 1
+
+
+def _lines_of_pixels(components: list[_Component], labels: np.ndarray, scale: float,
+                     settings: SegmentationSettings) -> tuple[np.ndarray, _LineCores, int]:
+    """Each ink pixel of a kept component numbered with its line (from 1; 0: none), the lines'
+    cores, and the line count."""
     line_of = np.zeros(labels.shape, dtype=np.int32)
-    core_of_row = np.zeros(height, dtype=np.int32)
+    cores = _LineCores(labels.shape[0])
     line_count = 0
-    kept_label = np.zeros(int(labels.max()) + 1, dtype=bool)
-    for block in text_blocks(components, height, gap=settings.block_gap * scale):
-        # Each block gets its own writing height: a printed header and the handwriting under it
-        # differ in scale, and one smoothing for both would merge or split their lines.
-        block_scale = writing_height(block) or scale
-        top, bottom = min(c.y0 for c in block), max(c.y1 for c in block)
-        kept_label[:] = False
-        kept_label[[c.label for c in block]] = True
-        block_ink = kept_label[labels[top:bottom]]
-        profile_ink = block_ink
-        if settings.fill_letters:
-            width_px = max(3, int(settings.fill_letters * block_scale))
-            profile_ink = cv2.morphologyEx(block_ink.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((1, width_px), np.uint8))
-        peaks = find_line_peaks(profile_ink.sum(axis=1), settings.line_smoothing * block_scale,
-                                settings.min_line_prominence)
-        seams = separating_seams(block_ink, peaks)
-        ys, xs = np.nonzero(block_ink)
+    # Each block gets its own writing height: a printed header and the handwriting under it
+    # differ in scale, and one smoothing for both would merge or split their lines.
+    for block in text_blocks(components, labels, scale, settings):
+        ink = block.ink(labels)
+        seams = separating_seams(ink, block.peaks)
+        ys, xs = np.nonzero(ink)
         below = np.zeros(len(ys), dtype=np.int32)  # seams above each pixel, a seam at a time:
         for seam in seams:  # a (seams x pixels) table would take gigabytes on a large page
             below += seam[xs] < ys
-        line_of[ys + top, xs] = line_count + 1 + below
-        half_core = max(1, int(CORE_HALF_HEIGHT * block_scale))
-        for number, peak in enumerate(peaks, start=line_count + 1):
-            core_of_row[max(0, top + peak - half_core):top + peak + half_core + 1] = number
-        line_count += len(peaks)
-    return line_of, core_of_row, line_count
+        line_of[ys + block.top, xs] = line_count + 1 + below
+        cores.add(block, line_count)
+        line_count += len(block.peaks)
+    return line_of, cores, line_count
 
 
 class _LinePixels:
