@@ -206,20 +206,24 @@ Points = tuple[tuple[int, int], ...]
 
 @dataclass(frozen=True, eq=False)
 class PageTransform:
-    """The map from the frame lines are found in (the deskewed page) back to the page given: an
-    affine matrix (None: the same frame); results are clipped to the page."""
+    """The map from the frame lines are found in (the flattened, deskewed page) back to the page
+    given: a 3x3 projective matrix (an affine one for a turn, a full one for a photographed
+    sheet; None: the same frame); results are clipped to the page."""
 
     width: int
     height: int
     matrix: np.ndarray | None = None
 
+    def _mapped(self, points: np.ndarray) -> np.ndarray:
+        homogeneous = np.c_[points, np.ones(len(points))] @ np.asarray(self.matrix, dtype=np.float64).T
+        return homogeneous[:, :2] / homogeneous[:, 2:]
+
     def box(self, box: Box) -> Box:
         """The bounds of the box's corners on the page."""
         if self.matrix is None:
             return box
-        corners = np.array([[box.x0, box.y0, 1], [box.x1, box.y0, 1], [box.x0, box.y1, 1], [box.x1, box.y1, 1]],
-                           dtype=np.float64)
-        mapped = corners @ self.matrix.T
+        mapped = self._mapped(np.array([[box.x0, box.y0], [box.x1, box.y0], [box.x0, box.y1], [box.x1, box.y1]],
+                                       dtype=np.float64))
         x0, y0 = np.floor(mapped.min(axis=0)).astype(int)
         x1, y1 = np.ceil(mapped.max(axis=0)).astype(int)
         return Box(max(0, x0), max(0, y0), min(self.width, max(x1, x0 + 1)), min(self.height, max(y1, y0 + 1)))
@@ -228,7 +232,7 @@ class PageTransform:
         """The points on the page, rounded and clipped to it."""
         array = np.asarray(points, dtype=np.int64).reshape(-1, 2)
         if self.matrix is not None:
-            array = np.rint(np.c_[array, np.ones(len(array))] @ self.matrix.T)
+            array = np.rint(self._mapped(array.astype(np.float64)))
         clipped = np.clip(array, 0, (self.width, self.height)).astype(int)
         return tuple((int(x), int(y)) for x, y in clipped)
 

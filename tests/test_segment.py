@@ -7,6 +7,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from htr_core.layout.pageprep import estimate_skew, find_ink, normalize_illumination
 from htr_core.layout.segment import SegmentationSettings, segment_page, split_words
+from htr_core.layout.sheet import find_sheet
 from htr_core.evaluation.segmentation_metrics import match_boxes
 from htr_core.types import Box
 
@@ -75,6 +76,50 @@ def test_skewed_photo_with_shadow_and_rules():
     result = segment_page(rotated)
     check_invariants(result, rotated.shape)
     assert len(result.lines) == 4
+
+
+def _photographed(page: np.ndarray, corners: np.ndarray, size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """``page`` as a phone photographs it lying on a dark table: its corners at ``corners`` of a
+    ``size`` photo, lit unevenly. Returns the photo and the page-to-photo homography."""
+    h, w = page.shape
+    homography = cv2.getPerspectiveTransform(np.float32([[0, 0], [w, 0], [w, h], [0, h]]), np.float32(corners))
+    table = np.random.default_rng(0).normal(70, 12, size[::-1]).clip(0, 255).astype(np.uint8)
+    sheet = cv2.warpPerspective(page, homography, size, borderValue=0)
+    inside = cv2.warpPerspective(np.ones_like(page), homography, size) > 0
+    photo = np.where(inside, sheet, table).astype(np.float32)
+    light = np.linspace(0.75, 1.0, size[0], dtype=np.float32)[None, :]
+    return (photo * light).astype(np.uint8), homography
+
+
+def test_a_photographed_sheet_is_found_flattened_and_mapped_back():
+    page, truth = draw_page(TEXT)
+    h, w = page.shape
+    # Held at an angle: the top edge further away (narrower), the sheet turned a little.
+    corners = np.array([[260, 140], [1420, 190], [1560, 860], [120, 800]], np.float32)
+    photo, homography = _photographed(page, corners, (1700, 1000))
+    sheet = find_sheet(photo)
+    assert sheet is not None
+    assert np.abs(sheet.corners - corners).max() <= 12
+    result = segment_page(photo)
+    check_invariants(result, photo.shape)
+    assert len(result.lines) == len(TEXT)
+    on_photo = []
+    for x0, y0, x1, y1 in truth:
+        mapped = cv2.perspectiveTransform(np.float32([[[x0, y0], [x1, y0], [x0, y1], [x1, y1]]]), homography)[0]
+        on_photo.append(Box(*np.floor(mapped.min(axis=0)).astype(int), *np.ceil(mapped.max(axis=0)).astype(int)))
+    assert match_boxes([line.box for line in result.page_lines], on_photo).matched == len(TEXT)
+    # Flattened, each line's crop is as tall as the line on the page, not its slanted band.
+    for image, (x0, y0, x1, y1) in zip(result.line_images, truth):
+        assert image.shape[0] <= 1.6 * (y1 - y0) * sheet.size[1] / h
+    assert [len(line.words) for line in result.lines] == [len(t.split()) for t in TEXT]
+
+
+def test_a_scan_a_drawing_and_a_shadowed_page_have_no_sheet():
+    page, _ = draw_page(TEXT)
+    assert find_sheet(page) is None  # the photo is the page
+    shadow = np.linspace(0.4, 1.0, page.shape[1], dtype=np.float32)[None, :]
+    assert find_sheet((page * shadow).astype(np.uint8)) is None  # a dark side is no table
+    assert find_sheet(np.full((300, 800), 255, np.uint8)) is None
 
 
 def test_faint_wandering_rules_under_the_writing_are_removed_and_the_writing_kept():

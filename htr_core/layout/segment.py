@@ -16,6 +16,7 @@ import cv2
 import numpy as np
 
 from htr_core.layout.pageprep import estimate_skew, find_ink, rotate, rotation_matrix
+from htr_core.layout.sheet import Sheet, find_sheet
 from htr_core.recognition.crops import true_runs
 from htr_core.types import Box, LineSegment, PageTransform, Segmentation
 
@@ -24,6 +25,7 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class SegmentationSettings:
+    find_sheet: bool = True  # a photographed sheet is cut out and flattened first
     deskew: bool = True
     remove_rules: bool = True
     line_smoothing: float = 0.35  # Gaussian sigma of the row profile, in writing heights
@@ -40,7 +42,8 @@ class SegmentationSettings:
     @classmethod
     def for_drawing(cls) -> "SegmentationSettings":
         """A drawing on the app's canvas: white, unruled, one pen, letters drawn large and thin."""
-        return cls(deskew=False, remove_rules=False, fill_letters=0.6, line_smoothing=0.3, column_gap=0.0)
+        return cls(find_sheet=False, deskew=False, remove_rules=False, fill_letters=0.6, line_smoothing=0.3,
+                   column_gap=0.0)
 
 
 @dataclass(frozen=True)
@@ -378,7 +381,9 @@ def segment_page(grey: np.ndarray, settings: SegmentationSettings | None = None)
     if grey.ndim != 2 or grey.size == 0:
         raise ValueError(f"expected a non-empty grey image, got shape {grey.shape}")
     height, width = grey.shape
-    ink_map = find_ink(grey, remove_rules=settings.remove_rules)
+    sheet = find_sheet(grey) if settings.find_sheet else None
+    page = sheet.flatten(grey) if sheet else grey
+    ink_map = find_ink(page, remove_rules=settings.remove_rules)
     ink = ink_map.ink
     skew = estimate_skew(ink) if settings.deskew else 0.0
     # Crops come from the lighting-corrected page: shadows and uneven paper are gone there.
@@ -394,7 +399,7 @@ def segment_page(grey: np.ndarray, settings: SegmentationSettings | None = None)
                   and not (c.x1 - c.x0 > 8 * scale and c.y1 - c.y0 < 0.05 * (c.x1 - c.x0))]
     components = drop_figures(components, labels, scale)
     if not components or scale < 2:
-        return Segmentation(width, height, skew, (), (), _to_page_transform(grey.shape, skew))
+        return Segmentation(width, height, skew, (), (), _to_page_transform(grey.shape, page.shape, skew, sheet))
     line_of, cores, line_count = _lines_of_pixels(components, labels, scale, settings)
     ys, xs = np.nonzero(line_of)
     owner = line_of[ys, xs] - 1
@@ -411,7 +416,8 @@ def segment_page(grey: np.ndarray, settings: SegmentationSettings | None = None)
         lines.append(_line_segment(box, keep, writing_height(members[index]) or scale, settings))
         images.append(_clean_crop(deskewed, labels, box, keep))
     log.debug("segmented %d lines (skew %.2f deg, writing height %.1f px)", len(lines), skew, scale)
-    return Segmentation(width, height, skew, tuple(lines), tuple(images), _to_page_transform(grey.shape, skew))
+    return Segmentation(width, height, skew, tuple(lines), tuple(images),
+                        _to_page_transform(grey.shape, page.shape, skew, sheet))
 
 
 class _LineCores:
@@ -568,7 +574,16 @@ def line_baseline(ink: np.ndarray, scale: float) -> np.ndarray:
     return np.rint(np.stack([ends, ys], axis=1)).astype(np.int64)
 
 
-def _to_page_transform(shape: tuple[int, int], skew: float) -> PageTransform:
-    """The map from the deskewed page back onto the page of ``shape`` (none without a skew)."""
+def _to_page_transform(shape: tuple[int, int], flat_shape: tuple[int, int], skew: float,
+                       sheet: Sheet | None) -> PageTransform:
+    """The map from the deskewed (and flattened) page back onto the page of ``shape`` (none
+    without a skew or a sheet)."""
     height, width = shape
-    return PageTransform(width, height, cv2.invertAffineTransform(rotation_matrix(shape, skew)) if skew else None)
+    if not skew and sheet is None:
+        return PageTransform(width, height)
+    matrix = np.eye(3)
+    if skew:
+        matrix[:2] = cv2.invertAffineTransform(rotation_matrix(flat_shape, skew))
+    if sheet is not None:
+        matrix = sheet.to_photo() @ matrix
+    return PageTransform(width, height, matrix)
