@@ -55,8 +55,8 @@ def tune_packing(recognizer: Recognizer, items: list, washington: Path) -> float
         recognizer.min_steps_per_char = packing
         references, readings, cells = [], [], []
         for pairs in sets.values():
-            readings = recognizer.read([image for image, _ in pairs], 64)
-            texts = [best_path(reading.log_probs, recognizer.charset).text for reading in readings]
+            texts = [best_path(reading.log_probs, recognizer.charset).text
+                     for reading in recognizer.read([image for image, _ in pairs], 64)]
             cells.append(f"{error_rates([text for _, text in pairs], texts).cer:.2%}")
             references += [text for _, text in pairs]
             readings += texts
