@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
 LINE_BATCH = 8  # lines read (and reported to ``progress``) a batch at a time
+WORD_ASPECT = 6.0  # a lone word is at most this many times as wide as tall (docs/PIPELINE.md)
 
 
 @dataclass(frozen=True)
@@ -139,9 +140,11 @@ class Pipeline:
             if not segmentation.lines:
                 return PageResult(width, height, (), "page", self._reader_for("line").name)
             if len(segmentation.lines) == 1:
-                # One line found: read its clean crop (specks and margins left out) as a word or a line.
+                # One line found: read its clean crop (specks and margins left out) as a word or a
+                # line. A single "word" far wider than tall is a line whose word gaps were missed.
                 line = segmentation.lines[0]
-                kind = "word" if len(line.words) <= 1 else "line"
+                one_word = len(line.words) <= 1 and line.box.width <= WORD_ASPECT * line.box.height
+                kind = "word" if one_word else "line"
                 return self._read_single(segmentation.line_images[0], kind, (width, height), line,
                                          segmentation.to_page)
         return self._read_page(segmentation, progress)

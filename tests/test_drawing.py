@@ -65,3 +65,14 @@ def test_printed_drawings_read_right_in_the_default_settings(lines):
     pipeline = Pipeline.from_model_dir(settings=PipelineSettings().for_drawing())
     for face in FACES:
         assert pipeline.read(drawing(lines, face)).text == "\n".join(lines), face
+
+
+@pytest.mark.parametrize("text,level", [("hello", "word"), ("quiet", "word"), ("thecatsatonthemat", "line")])
+def test_a_lone_word_is_read_as_a_word_and_a_line_with_its_gaps_missed_as_a_line(text, level):
+    # Written quickly, a line's word gaps can be too narrow to find: far wider than tall, it is
+    # still a line (the word model reads a whole line as one garbled word).
+    from htr_core.pipeline import Pipeline, PipelineSettings
+
+    pipeline = Pipeline.from_model_dir(settings=PipelineSettings().for_drawing())
+    result = pipeline.read(drawing([text], FACES[0]))
+    assert result.level == level

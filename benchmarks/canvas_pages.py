@@ -1,0 +1,65 @@
+"""Several lines drawn on one canvas, read in "decide for me" mode, against the same lines read
+one by one as line crops: what segmenting a drawing costs.
+
+    .venv/bin/python benchmarks/canvas_pages.py [--split dev] [--stride 3]
+
+Every ``stride``-th IAM-OnDB line of the split, in groups of 1, 2 and 3 in turn, is drawn as the
+app's canvas draws (each group on one 800x300 canvas, lines one below another) and read as the
+app reads a drawing; each of the same lines is also drawn alone and read as one line (the
+segmentation left out). Both readings of a group are joined with spaces and scored against
+its lines' texts. Choose with ``--split val``; ``dev`` only reports.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from htr_core.data.canvas import draw_on_canvas  # noqa: E402
+from htr_core.data.iam_ondb import load_online_lines  # noqa: E402
+from htr_core.evaluation.metrics import error_rates  # noqa: E402
+from htr_core.pipeline import Pipeline, PipelineSettings  # noqa: E402
+
+DATA = ROOT.parent / "shared" / "data" / "iam_ondb"
+
+
+def groups_of_one_to_three(items: list) -> list[list]:
+    """``items`` cut into consecutive groups of 1, 2, 3, 1, 2, 3, ... items."""
+    groups, start = [], 0
+    for size in itertools.cycle((1, 2, 3)):
+        if start >= len(items):
+            return groups
+        groups.append(items[start:start + size])
+        start += size
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--data", type=Path, default=DATA)
+    parser.add_argument("--split", default="dev")
+    parser.add_argument("--stride", type=int, default=3)
+    args = parser.parse_args()
+    groups = groups_of_one_to_three(load_online_lines(args.data, args.split)[::args.stride])
+    drawing = PipelineSettings().for_drawing()
+    as_drawn = Pipeline.from_model_dir(settings=drawing)
+    one_line = as_drawn.with_settings(replace(drawing, level="line"))
+    references, drawn, lined = [], [], []
+    for group in groups:
+        references.append(" ".join(line.text for line in group))
+        drawn.append(" ".join(as_drawn.read(draw_on_canvas([line.strokes for line in group])).text.split()))
+        lined.append(" ".join(one_line.read(draw_on_canvas([line.strokes])).text for line in group))
+    print(f"| IAM-OnDB {args.split} lines ({sum(map(len, groups))}, {len(groups)} canvases of 1-3) | CER | WER |")
+    print("| --- | --- | --- |")
+    for name, texts in (("drawn together, read in \"decide for me\"", drawn), ("each drawn alone, read as a line", lined)):
+        rates = error_rates(references, texts)
+        print(f"| {name} | {rates.cer:.2%} | {rates.wer:.2%} |")
+
+
+if __name__ == "__main__":
+    main()
