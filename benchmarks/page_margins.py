@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from htr_core.data.cabuyao import load_cabuyao  # noqa: E402
-from htr_core.io.images import read_image  # noqa: E402
+from htr_core.io.images import MAX_SIDE, limit_size, read_image  # noqa: E402
 from htr_core.pipeline import Pipeline  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "cabuyao"
@@ -34,10 +34,10 @@ def main() -> None:
     pipeline = Pipeline.from_model_dir()
     report = {}
     for page in load_cabuyao(args.data):
-        path = args.data / "pages" / page.page
-        grey = read_image(path)  # as the app and `htr read` load a photo (downscaled when large)
+        full = read_image(args.data / "pages" / page.page, max_side=None)
+        grey = limit_size(full, MAX_SIDE)  # as the app and `htr read` load a photo (reduced when large)
         result = pipeline.read(grey)
-        scale = grey.shape[0] / read_image(path, max_side=None).shape[0]
+        scale = grey.shape[0] / full.shape[0]
         top, bottom = page.crop[1] * scale, page.crop[3] * scale
         margins = {"header": [line for line in result.lines if line.box.y1 <= top],
                    "footer": [line for line in result.lines if line.box.y0 >= bottom]}

@@ -244,8 +244,8 @@ class PageTransform:
 
 @dataclass(frozen=True)
 class LineSegment:
-    """A line as found, in the frame it was found in: the deskewed page, where its crop is cut
-    (``Segmentation.page_lines`` holds it on the page given)."""
+    """A line as found, in the frame it was found in: the (flattened) deskewed page, where its
+    crop is cut (``Segmentation.page_lines`` holds it on the page given)."""
 
     box: Box
     words: tuple[Box, ...]
@@ -255,8 +255,8 @@ class LineSegment:
 
 @dataclass(frozen=True)
 class Segmentation:
-    """A page's lines in reading order, each with its crop (other lines' ink removed), in the deskewed
-    page; ``to_page`` maps them back."""
+    """A page's lines in reading order, each with its crop (other lines' ink removed), in the
+    (flattened) deskewed page; ``to_page`` maps them back."""
 
     width: int
     height: int

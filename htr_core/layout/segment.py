@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Iterator
 
 import cv2
 import numpy as np
@@ -168,34 +169,30 @@ def separated_groups(components: list[_Component], axis: int, length: int, gap: 
     return [g for g in grouped if g]
 
 
-@dataclass
+@dataclass(frozen=True, eq=False)
 class _Block:
-    """Text that gets lines of its own: its components, writing height, top row and line peaks."""
+    """Text that gets lines of its own: its components, writing height, top row, ink (its
+    components' ink in its rows, across the page) and line peaks (rows from its top)."""
 
     components: list[_Component]
     scale: float
     top: int
-    label_count: int  # the page's component labels (for a lookup table of the block's)
-    peaks: list[int]  # rows of its lines' cores, from its top
-
-    def ink(self, labels: np.ndarray) -> np.ndarray:
-        """Its components' ink in its rows, across the page (made when needed: a page of
-        blocks holding theirs at once would cost a page of ink more)."""
-        bottom = max(c.y1 for c in self.components)
-        kept_label = np.zeros(self.label_count, dtype=bool)
-        kept_label[[c.label for c in self.components]] = True
-        return kept_label[labels[self.top:bottom]]
+    ink: np.ndarray
+    peaks: list[int]
 
 
 def _block(components: list[_Component], labels: np.ndarray, label_count: int, scale: float,
            settings: "SegmentationSettings") -> _Block:
-    block = _Block(components, scale, min(c.y0 for c in components), label_count, [])
-    profile_ink = block.ink(labels)
+    top, bottom = min(c.y0 for c in components), max(c.y1 for c in components)
+    kept_label = np.zeros(label_count, dtype=bool)
+    kept_label[[c.label for c in components]] = True
+    ink = kept_label[labels[top:bottom]]
+    profile_ink = ink
     if settings.fill_letters:
         width_px = max(3, int(settings.fill_letters * scale))
-        profile_ink = cv2.morphologyEx(profile_ink.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((1, width_px), np.uint8))
-    block.peaks = find_line_peaks(profile_ink.sum(axis=1), settings.line_smoothing * scale, settings.min_line_prominence)
-    return block
+        profile_ink = cv2.morphologyEx(ink.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((1, width_px), np.uint8))
+    peaks = find_line_peaks(profile_ink.sum(axis=1), settings.line_smoothing * scale, settings.min_line_prominence)
+    return _Block(components, scale, top, ink, peaks)
 
 
 def _one_line(a: _Block, b: _Block, tolerance: float) -> bool:
@@ -206,11 +203,10 @@ def _one_line(a: _Block, b: _Block, tolerance: float) -> bool:
 
 
 def text_blocks(components: list[_Component], labels: np.ndarray, scale: float,
-                settings: "SegmentationSettings") -> list[_Block]:
+                settings: "SegmentationSettings") -> Iterator[_Block]:
     """The page's blocks of text in reading order: bands separated by blank rows, and within a
     band, columns separated by blank gutters (a footer's page number, motto and badge side by
-    side, each at its own height)."""
-    blocks = []
+    side, each at its own height). Made a band at a time, so only one band's ink is held."""
     label_count = int(labels.max()) + 1
     for band in separated_groups(components, 0, labels.shape[0], settings.block_gap * scale):
         band_scale = writing_height(band) or scale
@@ -226,8 +222,7 @@ def text_blocks(components: list[_Component], labels: np.ndarray, scale: float,
             if joined and _one_line(joined[-1], block, 0.5 * gutter_scale):
                 block = _block(joined.pop().components + column, labels, label_count, band_scale, settings)
             joined.append(block)
-        blocks += joined
-    return blocks
+        yield from joined
 
 
 COLUMN_MIN_INK = 1.0  # a column stands alone with this much ink (in squared writing heights: a few letters)
@@ -454,9 +449,8 @@ def _lines_of_pixels(components: list[_Component], labels: np.ndarray, scale: fl
     # Each block gets its own writing height: a printed header and the handwriting under it
     # differ in scale, and one smoothing for both would merge or split their lines.
     for block in text_blocks(components, labels, scale, settings):
-        ink = block.ink(labels)
-        seams = separating_seams(ink, block.peaks)
-        ys, xs = np.nonzero(ink)
+        seams = separating_seams(block.ink, block.peaks)
+        ys, xs = np.nonzero(block.ink)
         below = np.zeros(len(ys), dtype=np.int32)  # seams above each pixel, a seam at a time:
         for seam in seams:  # a (seams x pixels) table would take gigabytes on a large page
             below += seam[xs] < ys

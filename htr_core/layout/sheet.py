@@ -80,12 +80,15 @@ def find_sheet(grey: np.ndarray) -> Sheet | None:
     if not MIN_SHEET_SHARE <= share <= MAX_SHEET_SHARE:
         return None
     quad = cv2.approxPolyDP(cv2.convexHull(outline), 0.02 * cv2.arcLength(outline, True), True)
-    if len(quad) != 4 or _sides_on_the_edge(_ordered(quad.reshape(-1, 2).astype(np.float32)), small.shape) > 1:
+    if len(quad) != 4:
+        return None
+    corners = _ordered(quad.reshape(-1, 2).astype(np.float32))
+    if _sides_on_the_edge(corners, small.shape) > 1:
         return None  # a shadow's edge, not a sheet's: a sheet shows at least three of its sides
     inside = np.zeros(small.shape, np.uint8)
     cv2.fillConvexPoly(inside, quad.reshape(-1, 2), 1)
     if small[inside > 0].mean() - small[inside == 0].mean() < MIN_CONTRAST:
         return None
-    corners = _ordered(quad.reshape(-1, 2).astype(np.float32) / scale)
+    corners /= scale
     log.debug("sheet found at %s (%.0f%% of the photo)", corners.round().tolist(), 100 * share)
     return Sheet(corners)
