@@ -4,7 +4,7 @@ never raise anything but the errors users are meant to see (benchmarks/fuzz.py r
 import io
 
 import numpy as np
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
@@ -61,6 +61,7 @@ def test_random_bytes_behind_a_format_magic_are_refused_clearly(magic, tail):
 
 
 @settings(max_examples=40, deadline=None)
+@example(height=31, width=77, seed=0, ink_share=0.984375)
 @given(st.integers(1, 120), st.integers(1, 160), st.integers(0, 2**32 - 1), st.floats(0.0, 1.0))
 def test_segmentation_of_random_pages_keeps_its_invariants(height, width, seed, ink_share):
     rng = np.random.default_rng(seed)
@@ -70,7 +71,12 @@ def test_segmentation_of_random_pages_keeps_its_invariants(height, width, seed, 
         box = line.box
         assert 0 <= box.x0 < box.x1 <= width and 0 <= box.y0 < box.y1 <= height
         assert all(box.x0 <= w.x0 < w.x1 <= box.x1 for w in line.words)
-    assert [line.box.y0 for line in result.lines] == sorted(line.box.y0 for line in result.lines)
+    # Reading order: blocks top to bottom, blocks side by side left to right, so any two lines
+    # sharing columns come top to bottom.
+    for index, earlier in enumerate(result.lines):
+        for later in result.lines[index + 1:]:
+            if earlier.box.x0 < later.box.x1 and later.box.x0 < earlier.box.x1:
+                assert earlier.box.y0 <= later.box.y0
 
 
 CHARSET = Charset("ab c'.")
