@@ -112,6 +112,12 @@ def main() -> None:
         if (args.model_dir / "training_config.json").exists() else {}
     history = state.get("history", [])
     best = min(history, key=lambda h: h["holdout_cer"]) if history else {}
+    # A run's state may name the epoch shipped when it is not the best holdout's (holdout CERs
+    # tied, and a validation set chose).
+    shipped = next((h for h in history if h["epoch"] == state.get("shipped_epoch")), best)
+    chosen = ("the weights shipped here" if shipped is best else
+              f"epoch {shipped.get('epoch')} shipped (holdout CER {shipped.get('holdout_cer', float('nan')):.4f}; "
+              f"{state.get('shipped_because', 'chosen on a validation set')})")
     kind = "line" if config.line_mode else "word"
     source = Path(training["init_from"]) if training.get("init_from") else None
     if source is not None and source.is_relative_to(ROOT):
@@ -181,7 +187,7 @@ Files: `model.onnx` (inference, ONNX Runtime; LSTM and output weights int8), `mo
   since 2026-11-30 (both models' last runs had it).{forms}
 - Never trained on: {never}.
 - Epochs: {state.get('epoch')}{prior}; best holdout CER {state.get('best_cer', float('nan')):.4f} at epoch
-  {best.get('epoch', 'n/a')}, the weights shipped here. Batch {training.get('batch_size', 'n/a')}, Adam; step size by
+  {best.get('epoch', 'n/a')}, {chosen}. Batch {training.get('batch_size', 'n/a')}, Adam; step size by
   epoch: {describe_step_sizes(history)} (last run's schedule: {training.get('lr_schedule', 'plateau')}){init}.
 - Licence terms: IAM is free for non-commercial research only (cite U. Marti and H. Bunke, IJDAR
   5:39-46, 2002), and this model inherits that restriction. The Washington pages are public
