@@ -96,8 +96,11 @@ def sidebar() -> tuple[PipelineSettings, dict]:
         drop = st.checkbox("Leave out lines read at very low confidence", value=False, key="drop_flagged",
                            help="Logos, stamps and stains a page reading took for lines read with almost no "
                                 "confidence: left out of the text and the downloads.")
+        drop_printed = st.checkbox("Leave out printed lines", value=False, key="drop_printed",
+                                   help="A page's printed header or a form's labels, marked printed in the "
+                                        "JSON, PAGE XML and ALTO: left out of the text and the downloads.")
     settings = PipelineSettings(level=level, reader=reader, decoder=decoder, spell=spell, language=language,
-                                drop_flagged=drop, language_model=context,
+                                drop_flagged=drop, drop_printed=drop_printed, language_model=context,
                                 segmentation=SegmentationSettings(deskew=deskew, remove_rules=rules,
                                                                   word_gap=word_gap))
     return settings, {"lines": show_lines, "words": show_words, "low": low}
@@ -303,9 +306,10 @@ def line_editor(container, name: str, grey: np.ndarray, line, index: int, edits:
     image_col, text_col = container.columns([3, 2])
     image_col.image(crop, width="stretch")
     flag = " ⚠️ low confidence" if line.confidence < display["low"] else ""
+    printed = " · printed" if line.kind == "printed" else ""
     text_col.markdown(f"**{index + 1}.** {raw_markdown(line, display['low'])}  \n"
                       f"{corrected_markdown(line, edits[index])}  \n"
-                      f"confidence **{line.confidence:.2f}**{flag}")
+                      f"confidence **{line.confidence:.2f}**{flag}{printed}")
     if line_key not in st.session_state:
         st.session_state[line_key] = edits[index]
     correction = text_col.text_input("Correct text", key=line_key, on_change=take_line_edit,

@@ -8,8 +8,10 @@ Level = Literal["auto", "word", "line", "page"]  # what the image is; auto: deci
 Reader = Literal["line", "word"]  # read each line whole, or each segmented word
 DecoderName = Literal["bestpath", "beamsearch", "wordbeamsearch"]
 Language = Literal["en", "fr"]
+LineKind = Literal["handwritten", "printed"]  # how a line was written (PAGE XML's production)
 
 LEVELS: tuple[str, ...] = get_args(Level)
 READERS: tuple[str, ...] = get_args(Reader)
 DECODERS: tuple[str, ...] = get_args(DecoderName)
 LANGUAGES: tuple[str, ...] = get_args(Language)
+LINE_KINDS: tuple[str, ...] = get_args(LineKind)

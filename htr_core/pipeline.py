@@ -14,16 +14,17 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from htr_core.choices import LEVELS, READERS, DecoderName, Language, Level, Reader
+from htr_core.choices import LEVELS, READERS, DecoderName, Language, Level, LineKind, Reader
 from htr_core.correction.spell import SpellCorrector, correct_reading
 from htr_core.correction.word_check import WordCheck
 from htr_core.decoding.ctc import geometric_mean
 from htr_core.language.bigrams import BigramModel
 from htr_core.language.word_lists import check_language
+from htr_core.layout.line_kind import LineKindClassifier
 from htr_core.layout.segment import SegmentationSettings, segment_page
 from htr_core.layout.word_boxes import words_from_spans
 from htr_core.recognition.reader import TextReader
-from htr_core.recognition.recognizer import default_model_dir
+from htr_core.recognition.recognizer import default_model_dir, shipped_models_dir
 from htr_core.types import (Box, Decoded, LineResult, LineSegment, PageResult, PageTransform, Reading, Segmentation,
                             WordResult)
 
@@ -53,11 +54,16 @@ class PipelineSettings:
     # chosen); with ``drop_flagged`` they are left out.
     flag_below: float = 0.25
     drop_flagged: bool = False
+    # A page's printed lines (a header, a form's labels) are marked printed by the line-kind
+    # classifier, where it ships; with ``drop_printed`` they are left out (and not read).
+    find_printed: bool = True
+    drop_printed: bool = False
 
     def for_drawing(self) -> "PipelineSettings":
-        """These settings for a drawing made on the app's canvas (its word gap kept)."""
+        """These settings for a drawing made on the app's canvas (its word gap kept; all of it
+        is handwriting, however neatly printed)."""
         drawing = replace(SegmentationSettings.for_drawing(), word_gap=self.segmentation.word_gap)
-        return replace(self, segmentation=drawing)
+        return replace(self, segmentation=drawing, find_printed=False)
 
 
 def word_check_for(line: TextReader | None, word: TextReader | None, settings: PipelineSettings) -> WordCheck | None:
@@ -81,8 +87,10 @@ class Pipeline:
         settings: PipelineSettings = PipelineSettings(),
         segmenter: Callable[[np.ndarray, SegmentationSettings], Segmentation] = segment_page,
         word_check: WordCheck | None = None,
+        line_kinds: LineKindClassifier | None = None,
     ):
-        """``word_check``: the check on line readings (default: ``word_check_for`` the settings)."""
+        """``word_check``: the check on line readings (default: ``word_check_for`` the settings);
+        ``line_kinds``: the printed-or-handwritten classifier of a page's lines (None: all handwritten)."""
         if line_reader is None and word_reader is None:
             raise ValueError("a pipeline needs a line or a word reader")
         if settings.level not in LEVELS:
@@ -96,6 +104,7 @@ class Pipeline:
         self.settings = settings
         self.segmenter = segmenter
         self.word_check = word_check or word_check_for(self.line_reader, self.word_reader, settings)
+        self.line_kinds = line_kinds
 
     @classmethod
     def from_model_dir(cls, models_dir: Path | None = None, settings: PipelineSettings = PipelineSettings(),
@@ -103,9 +112,12 @@ class Pipeline:
         """The shipped models (``models/line`` and ``models/word``) with spell correction."""
         line_dir = Path(models_dir) / "line" if models_dir else default_model_dir(True)
         word_dir = Path(models_dir) / "word" if models_dir else default_model_dir(False)
+        kinds_dir = Path(models_dir or shipped_models_dir()) / "line_kind"
         line = TextReader.load(line_dir, threads=threads) if line_dir.exists() else None
         word = TextReader.load(word_dir, threads=threads) if word_dir.exists() else None
-        return cls(line, word, SpellCorrector(language=settings.language) if settings.spell else None, settings)
+        kinds = LineKindClassifier(kinds_dir, threads=threads) if kinds_dir.exists() else None
+        return cls(line, word, SpellCorrector(language=settings.language) if settings.spell else None, settings,
+                   line_kinds=kinds)
 
     def with_settings(self, settings: PipelineSettings) -> "Pipeline":
         """The same loaded models under other settings (cheap: nothing is reloaded; the readers
@@ -114,7 +126,7 @@ class Pipeline:
         if settings.spell and (corrector is None or corrector.language != settings.language):
             corrector = SpellCorrector(language=settings.language)
         return Pipeline(self._default(self.line_reader), self._default(self.word_reader), corrector, settings,
-                        self.segmenter)
+                        self.segmenter, line_kinds=self.line_kinds)
 
     def _default(self, reader: TextReader | None) -> TextReader | None:
         """``reader`` with its model's own decoder again (a pipeline's readers carry its settings' decoder)."""
@@ -165,15 +177,23 @@ class Pipeline:
         line = self._line_result(image, segment, to_page, readings[0], decoded[0])
         return PageResult(width, height, (line,) if decoded[0].text else (), level, reader.name)
 
+    def _line_kinds(self, segmentation: Segmentation) -> list[LineKind]:
+        """Each found line's kind: printed or handwritten (all handwritten without the classifier)."""
+        if self.line_kinds is None or not self.settings.find_printed:
+            return ["handwritten"] * len(segmentation.lines)
+        return self.line_kinds.kinds(segmentation.line_images)
+
     def _read_page(self, segmentation: Segmentation, progress: Progress | None) -> PageResult:
         use_words = self.settings.reader == "word" and self.word_reader is not None
         reader = self.word_reader if use_words else self._reader_for("line")
+        kinds = self._line_kinds(segmentation)
+        wanted = [index for index, kind in enumerate(kinds) if not (kind == "printed" and self.settings.drop_printed)]
         lines: list[LineResult] = []
-        total = len(segmentation.lines)
+        total = len(wanted)
         if progress is not None and total:
             progress(0, total)  # the lines are found: reading starts
         for start in range(0, total, LINE_BATCH):
-            indices = range(start, min(start + LINE_BATCH, total))
+            indices = wanted[start:start + LINE_BATCH]
             if use_words:
                 lines.extend(self._lines_from_words(reader, segmentation, indices))
             else:
@@ -183,8 +203,8 @@ class Pipeline:
                                                    line))
             if progress is not None:
                 progress(min(start + LINE_BATCH, total), total)
-        lines = [replace(line, flagged=True) if line.confidence < self.settings.flag_below else line
-                 for line in lines]
+        lines = [replace(line, kind=kinds[index], flagged=line.confidence < self.settings.flag_below)
+                 for index, line in zip(wanted, lines)]
         kept = tuple(line for line in lines
                      if line.text.strip() and not (line.flagged and self.settings.drop_flagged))
         return PageResult(segmentation.width, segmentation.height, kept, "page", reader.name)

@@ -8,6 +8,8 @@ from typing import Sequence
 
 import numpy as np
 
+from htr_core.choices import LineKind
+
 
 def check_keys(cls, data: dict, what: str) -> dict:
     """Typed configs refuse unknown keys: a misspelt option is an error, not a silent default."""
@@ -143,12 +145,14 @@ class LineResult:
     polygon: tuple[tuple[int, int], ...] = ()  # outline of the line's ink (x, y), when segmented
     baseline: tuple[tuple[int, int], ...] = ()  # where its letters sit (x, y), left to right, when segmented
     flagged: bool = False  # read at very low confidence: likely not writing (a logo, a stain) or unreadable
+    kind: LineKind = "handwritten"  # or "printed": a page's header, a form's labels
 
     def to_dict(self) -> dict:
         return {"box": self.box.to_list(), "text": self.text, "raw_text": self.raw_text,
                 "confidence": float(self.confidence), "words": [w.to_dict() for w in self.words],
                 "polygon": [[int(x), int(y)] for x, y in self.polygon],
-                "baseline": [[int(x), int(y)] for x, y in self.baseline], "flagged": self.flagged}
+                "baseline": [[int(x), int(y)] for x, y in self.baseline], "flagged": self.flagged,
+                "kind": self.kind}
 
     @classmethod
     def from_dict(cls, data: dict) -> "LineResult":
@@ -157,7 +161,8 @@ class LineResult:
         return cls(Box.from_list(data["box"]), data["raw_text"], float(data["confidence"]), data["text"],
                    tuple(WordResult.from_dict(w) for w in data.get("words", ())),
                    tuple((int(x), int(y)) for x, y in data.get("polygon", ())),
-                   tuple((int(x), int(y)) for x, y in data.get("baseline", ())), bool(data.get("flagged", False)))
+                   tuple((int(x), int(y)) for x, y in data.get("baseline", ())), bool(data.get("flagged", False)),
+                   "printed" if data.get("kind") == "printed" else "handwritten")
 
 
 @dataclass(frozen=True)

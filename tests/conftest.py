@@ -7,6 +7,7 @@ import struct
 import zlib
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
@@ -156,3 +157,31 @@ def huge_png_header(width: int, height: int) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
     header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 10)) + chunk(b"IEND", b"")
+
+
+def printed_line(text: str, face: int = cv2.FONT_HERSHEY_SIMPLEX, scale: float = 0.8) -> np.ndarray:
+    (width, height), baseline = cv2.getTextSize(text, face, scale, 1)
+    image = np.full((height + baseline + 16, width + 16), 255, np.uint8)
+    cv2.putText(image, text, (8, 8 + height), face, scale, 0, 1, cv2.LINE_AA)
+    return image
+
+
+def stacked(images: list[np.ndarray], gap: int = 40) -> np.ndarray:
+    """``images`` one below the other on white paper, ``gap`` pixels apart."""
+    width = max(image.shape[1] for image in images) + 2 * gap
+    page = np.full((sum(image.shape[0] + gap for image in images) + gap, width), 255, np.uint8)
+    y = gap
+    for image in images:
+        page[y:y + image.shape[0], gap:gap + image.shape[1]] = image
+        y += image.shape[0] + gap
+    return page
+
+
+def form_page() -> np.ndarray:
+    """A printed header line above two lines of pen-drawn cursive."""
+    from htr_core.data.strokes import draw_strokes
+
+    rng = np.random.default_rng(0)
+    header = printed_line("UNIVERSITY OF THE NORTH - Application form 12", cv2.FONT_HERSHEY_DUPLEX)
+    writing = [draw_strokes(text, "cursive", rng) for text in ("the quick brown fox", "jumps over the lazy dog")]
+    return stacked([header] + writing)

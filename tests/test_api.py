@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import ROOT, draw_page, draw_text, huge_png_header, png_bytes
+from conftest import ROOT, draw_page, draw_text, form_page, huge_png_header, png_bytes
 
 fastapi_testclient = pytest.importorskip("fastapi.testclient")
 
@@ -280,3 +280,13 @@ def test_a_drawing_is_segmented_as_one_when_said_to_be(client):
     drawing = (ROOT / "sample_images" / "drawing_hello.png").read_bytes()
     reply = client.post("/v1/read?drawing=true", files={"file": ("drawing.png", drawing, "image/png")})
     assert reply.status_code == 200 and reply.json()["pages"][0]["text"] == "hello world\nread my hand"
+
+
+def test_a_forms_printed_header_is_marked_and_can_be_left_out(client):
+    image = png_bytes(form_page())
+    reply = client.post("/v1/read", files={"file": ("form.png", image, "image/png")})
+    assert reply.status_code == 200
+    assert [line["kind"] for line in reply.json()["pages"][0]["lines"]] == ["printed", "handwritten", "handwritten"]
+    reply = client.post("/v1/read?drop_printed=true", files={"file": ("form.png", image, "image/png")})
+    assert [line["kind"] for line in reply.json()["pages"][0]["lines"]] == ["handwritten", "handwritten"]
+

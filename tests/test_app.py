@@ -15,7 +15,7 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from conftest import ROOT, draw_page, draw_text, huge_png_header, png_bytes
+from conftest import ROOT, draw_page, draw_text, form_page, huge_png_header, png_bytes
 
 APP = str(ROOT / "streamlit_app.py")
 
@@ -75,6 +75,15 @@ def test_uploaded_page_shows_lines_and_downloads(app):
     assert not errors(app) and not app.exception
     assert len(app.code[0].value.strip().splitlines()) == 2
     assert {b.label for b in app.get("download_button")} >= {"TXT", "JSON", "PAGE XML", "ALTO"}
+
+
+def test_a_forms_printed_header_is_marked_and_can_be_left_out(app):
+    app.radio(key="source").set_value("Upload").run()
+    app.file_uploader[0].set_value(("form.png", png_bytes(form_page()), "image/png")).run()
+    assert not errors(app) and len(app.code[0].value.strip().splitlines()) == 3
+    assert sum("printed" in m.value for m in app.markdown) == 1  # the header's line says so
+    app.checkbox(key="drop_printed").check().run()
+    assert not errors(app) and len(app.code[0].value.strip().splitlines()) == 2
 
 
 def test_multi_page_tiff_gives_one_result_per_page(app):

@@ -7,8 +7,9 @@ import sys
 
 import numpy as np
 import pytest
+from PIL import Image
 
-from conftest import MODELS_DIR, ROOT, draw_text
+from conftest import MODELS_DIR, ROOT, draw_text, form_page
 
 SAMPLE_WORD = ROOT / "sample_images" / "word_letters.png"
 
@@ -290,3 +291,14 @@ def test_a_saved_drawing_reads_right_when_said_to_be_one(capsys):
 
     assert main(["read", str(ROOT / "sample_images" / "drawing_hello.png"), "--drawing", "--quiet"]) == 0
     assert capsys.readouterr().out.strip() == "hello world\nread my hand"
+
+
+def test_a_forms_printed_header_can_be_left_out(tmp_path, capsys):
+    from htr_core.cli import main
+
+    Image.fromarray(form_page()).save(tmp_path / "form.png")
+    assert main(["read", str(tmp_path / "form.png"), "--quiet"]) == 0
+    assert len(capsys.readouterr().out.strip().splitlines()) == 3
+    assert main(["read", str(tmp_path / "form.png"), "--drop_printed", "--quiet"]) == 0
+    assert len(capsys.readouterr().out.strip().splitlines()) == 2
+

@@ -17,7 +17,7 @@ def page():
     words = (WordResult(Box(10, 10, 50, 40), "Helo", 0.6), WordResult(Box(60, 10, 120, 40), "world", 0.9))
     outline = ((10, 12), (60, 10), (120, 14), (120, 40), (10, 38))
     lines = (LineResult(Box(10, 10, 120, 40), "Helo world", 0.73, "Hello world", words, outline, ((10, 34), (120, 36))),
-             LineResult(Box(10, 50, 90, 80), "& more <tags>", 0.8, "& more <tags>", ()))
+             LineResult(Box(10, 50, 90, 80), "& more <tags>", 0.8, "& more <tags>", (), kind="printed"))
     return PageResult(200, 100, lines, "page", "line")
 
 
@@ -27,6 +27,7 @@ def test_text_uses_the_corrected_lines(page):
 
 def test_json_round_trips(page):
     assert PageResult.from_dict(json.loads(export(page, "json"))) == page
+    assert [line["kind"] for line in json.loads(export(page, "json"))["lines"]] == ["handwritten", "printed"]
 
 
 def test_page_xml_is_valid_against_the_schema(page):
@@ -45,6 +46,7 @@ def test_page_xml_is_valid_against_the_schema(page):
     assert lines[1].find(f"{{{PAGE_NS}}}Coords").get("points") == "10,50 90,50 90,80 10,80"
     assert lines[0].find(f"{{{PAGE_NS}}}Baseline").get("points") == "10,34 120,36"
     assert lines[1].find(f"{{{PAGE_NS}}}Baseline") is None  # none given: none written
+    assert [line.get("production") for line in lines] == [None, "printed"]
 
 
 def test_empty_page_xml_is_valid_too():
@@ -70,6 +72,10 @@ def test_alto_structure(page):
     assert list(lines[0])[0].tag == f"{{{ALTO_NS}}}Shape"  # ALTO wants the Shape before the Strings
     assert lines[1].find(f"{{{ALTO_NS}}}Shape") is None
     assert lines[0].get("BASELINE") == "10 34 120 36" and lines[1].get("BASELINE") is None
+    # The printed line refers to the tag that says so; the handwritten one to none.
+    [tag] = root.findall(f"{{{ALTO_NS}}}Tags/{{{ALTO_NS}}}OtherTag")
+    assert (tag.get("LABEL"), lines[1].get("TAGREFS"), lines[0].get("TAGREFS")) == ("printed", tag.get("ID"), None)
+    assert list(root).index(root.find(f"{{{ALTO_NS}}}Tags")) < list(root).index(root.find(f"{{{ALTO_NS}}}Layout"))
 
 
 def test_unknown_format(page):

@@ -195,6 +195,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--decoder", choices=DECODERS)
     parser.add_argument("--no_spell", action="store_true")
     parser.add_argument("--drop_flagged", action="store_true", help="leave out lines read at very low confidence")
+    parser.add_argument("--drop_printed", action="store_true",
+                        help="leave out printed lines (a page's header, a form's labels)")
     parser.add_argument("--drawing", action="store_true",
                         help="the inputs are drawings (white, one pen, as the app's canvas saves them)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -215,7 +217,8 @@ def main(argv: Sequence[str]) -> int:
     from htr_core.pipeline import PipelineSettings
 
     settings = PipelineSettings(level=args.level, language=args.language, decoder=args.decoder,
-                                spell=not args.no_spell, drop_flagged=args.drop_flagged)
+                                spell=not args.no_spell, drop_flagged=args.drop_flagged,
+                                drop_printed=args.drop_printed)
     if args.drawing:
         settings = settings.for_drawing()
     if args.engine == "ray" and args.output is None:

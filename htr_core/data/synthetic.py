@@ -51,7 +51,7 @@ def is_capitals_only(font: Path) -> bool:
 
 
 @functools.lru_cache(maxsize=512)
-def _font(path: str, size: int) -> ImageFont.FreeTypeFont:
+def truetype_font(path: str, size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(path, size)
 
 
@@ -108,7 +108,7 @@ def render_text(text: str, font: Path, rng: np.random.Generator, tracking: float
     many more after each space, since people leave wider gaps between words than fonts do.
     """
     size = int(rng.integers(28, 56))
-    face = _font(str(font), size)
+    face = truetype_font(str(font), size)
     stroke = int(rng.random() < 0.25)
     left, top, right, bottom = face.getbbox(text, stroke_width=stroke)
     gap, word_gap = int(tracking * size), int(word_spacing * size)
@@ -123,7 +123,7 @@ def render_text(text: str, font: Path, rng: np.random.Generator, tracking: float
         # Letters drawn one by one also wander a little in height and size, as a hand's do.
         x = float(margin - left)
         for char in text:
-            char_face = _font(str(font), max(8, int(size * rng.uniform(0.9, 1.08))))
+            char_face = truetype_font(str(font), max(8, int(size * rng.uniform(0.9, 1.08))))
             y = margin - top + (size - char_face.size) * 0.8 + rng.normal(0, 0.03 * size)
             draw.text((x, y), char, font=char_face, fill=ink, stroke_width=stroke, stroke_fill=ink)
             x += char_face.getlength(char) + gap + (word_gap if char == " " else 0)

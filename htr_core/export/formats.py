@@ -19,6 +19,7 @@ ALTO_XSD = "http://www.loc.gov/standards/alto/v4/alto-4-2.xsd"
 XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
 FORMATS = ("txt", "json", "page", "alto", "hocr")
 ONE_PAGE_FORMATS = ("page", "alto")  # a file holds one page; the others hold a document
+PRINTED_TAG = "printed"  # the ALTO OtherTag that printed lines refer to
 # Each output's file name ending and media type ("pdf": the searchable PDF of searchable_pdf.py).
 EXTENSIONS = {"txt": ".txt", "json": ".json", "page": ".page.xml", "alto": ".alto.xml", "hocr": ".hocr", "pdf": ".pdf"}
 MEDIA_TYPES = {"txt": "text/plain; charset=utf-8", "json": "application/json", "page": "application/xml",
@@ -76,6 +77,8 @@ def to_page_xml(page: PageResult, image_filename: str = "image.png", corrected: 
         ET.SubElement(region, tag("Coords"), points=_points(region_box))
         for index, line in enumerate(page.lines, start=1):
             line_el = ET.SubElement(region, tag("TextLine"), id=f"r1_l{index}")
+            if line.kind == "printed":
+                line_el.set("production", "printed")
             ET.SubElement(line_el, tag("Coords"), points=_outline(line))
             if len(line.baseline) >= 2:
                 ET.SubElement(line_el, tag("Baseline"), points=" ".join(f"{x},{y}" for x, y in line.baseline))
@@ -106,6 +109,9 @@ def to_alto(page: PageResult, image_filename: str = "image.png") -> str:
     ET.SubElement(description, tag("MeasurementUnit")).text = "pixel"
     source = ET.SubElement(description, tag("sourceImageInformation"))
     ET.SubElement(source, tag("fileName")).text = image_filename
+    if any(line.kind == "printed" for line in page.lines):  # printed lines point at this tag
+        tags = ET.SubElement(root, tag("Tags"))
+        ET.SubElement(tags, tag("OtherTag"), ID=PRINTED_TAG, TYPE="production", LABEL="printed")
     layout = ET.SubElement(root, tag("Layout"))
     page_el = ET.SubElement(layout, tag("Page"), ID="p1", PHYSICAL_IMG_NR="1",
                             WIDTH=str(page.width), HEIGHT=str(page.height))
@@ -118,6 +124,8 @@ def to_alto(page: PageResult, image_filename: str = "image.png") -> str:
         block = ET.SubElement(space, tag("TextBlock"), ID="b1", **geometry(block_box))
         for index, line in enumerate(page.lines, start=1):
             line_el = ET.SubElement(block, tag("TextLine"), ID=f"b1_l{index}", **geometry(line.box))
+            if line.kind == "printed":
+                line_el.set("TAGREFS", PRINTED_TAG)
             if len(line.baseline) >= 2:  # ALTO 4.2 points, "x y x y ...", as kraken writes them
                 line_el.set("BASELINE", " ".join(f"{x} {y}" for x, y in line.baseline))
             if len(line.polygon) >= 3:

@@ -66,10 +66,12 @@ def create_app(load_pipeline: Callable[[], Pipeline] = Pipeline.from_model_dir,
         format: Literal[FORMATS] = Query("json", description="page = PAGE XML"),
         page: int | None = Query(None, ge=1, description="read only this page (1-based) of a document"),
         drop_flagged: bool = Query(False, description="leave out lines read at very low confidence"),
+        drop_printed: bool = Query(False, description="leave out printed lines (a page's header, a form's labels)"),
         drawing: bool = Query(False, description="the image is a drawing (white, one pen, as a canvas saves it)"),
     ):
         settings = PipelineSettings(level=level, reader=reader, decoder=decoder, spell=spell, language=language,
-                                    drop_flagged=drop_flagged, language_model=language_model)
+                                    drop_flagged=drop_flagged, drop_printed=drop_printed,
+                                    language_model=language_model)
         return service.read_upload(file, settings.for_drawing() if drawing else settings, format, page)
 
     return app
