@@ -9,7 +9,6 @@ padded with paper); the line's probability of being printed is the mean over its
 from __future__ import annotations
 
 import json
-import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -19,11 +18,7 @@ import numpy as np
 
 from htr_core.choices import LineKind
 from htr_core.recognition.crops import crop_to_ink, to_ink
-
-log = logging.getLogger(__name__)
-
-CONFIG_FILE = "config.json"
-ONNX_FILE = "model.onnx"
+from htr_core.recognition.model_config import CONFIG_FILE, ONNX_FILE
 
 
 @dataclass(frozen=True)
