@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from segmentation import pages_of  # noqa: E402
 
-from htr_core.io.images import MAX_SIDE, limit_size, read_image  # noqa: E402
+from htr_core.io.images import read_image  # noqa: E402
 from htr_core.layout.line_kind import LineKindClassifier  # noqa: E402
 from htr_core.layout.segment import segment_page  # noqa: E402
 
@@ -44,10 +44,7 @@ def cabuyao_pages(data: Path, classifier: LineKindClassifier) -> None:
 
     counts = {"above the handwriting": [0, 0], "handwriting": [0, 0], "below the handwriting": [0, 0]}
     for page in load_cabuyao(data / "cabuyao"):
-        full = read_image(data / "cabuyao" / "pages" / page.page, max_side=None)
-        grey = limit_size(full, MAX_SIDE)  # as the app and `htr read` load a photo
-        scale = grey.shape[0] / full.shape[0]
-        top, bottom = page.crop[1] * scale, page.crop[3] * scale
+        grey, top, bottom = page.as_read(data / "cabuyao")
         segmentation = segment_page(grey)
         for line, kind in zip(segmentation.page_lines, classifier.kinds(segmentation.line_images)):
             where = ("above the handwriting" if line.box.y1 <= top else

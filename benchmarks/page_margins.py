@@ -20,7 +20,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from htr_core.data.cabuyao import load_cabuyao  # noqa: E402
-from htr_core.io.images import MAX_SIDE, limit_size, read_image  # noqa: E402
 from htr_core.pipeline import Pipeline  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "cabuyao"
@@ -34,11 +33,8 @@ def main() -> None:
     pipeline = Pipeline.from_model_dir()
     report = {}
     for page in load_cabuyao(args.data):
-        full = read_image(args.data / "pages" / page.page, max_side=None)
-        grey = limit_size(full, MAX_SIDE)  # as the app and `htr read` load a photo (reduced when large)
+        grey, top, bottom = page.as_read(args.data)
         result = pipeline.read(grey)
-        scale = grey.shape[0] / full.shape[0]
-        top, bottom = page.crop[1] * scale, page.crop[3] * scale
         margins = {"header": [line for line in result.lines if line.box.y1 <= top],
                    "footer": [line for line in result.lines if line.box.y0 >= bottom]}
         report[page.page] = {name: [{"text": line.text, "confidence": round(line.confidence, 2),

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
+from htr_core.io.images import MAX_SIDE, limit_size, read_image
+
 
 @dataclass(frozen=True)
 class CabuyaoPage:
@@ -18,6 +20,14 @@ class CabuyaoPage:
     def cut(self, grey: np.ndarray) -> np.ndarray:
         x0, y0, x1, y1 = self.crop
         return grey[y0:y1, x0:(x1 if x1 is not None else grey.shape[1])]
+
+    def as_read(self, data_dir: Path) -> tuple[np.ndarray, float, float]:
+        """The photo as the app and `htr read` load it (reduced when large), and the top and
+        bottom rows of its handwritten region in that image."""
+        full = read_image(Path(data_dir) / "pages" / self.page, max_side=None)
+        grey = limit_size(full, MAX_SIDE)
+        scale = grey.shape[0] / full.shape[0]
+        return grey, self.crop[1] * scale, self.crop[3] * scale
 
 
 def load_cabuyao(data_dir: Path, limit: int | None = None) -> list[CabuyaoPage]:

@@ -19,6 +19,7 @@ from keras import layers  # noqa: E402
 
 from htr_core.data.dataset import Dataset  # noqa: E402
 from htr_core.layout.line_kind import CONFIG_FILE, ONNX_FILE, LineKindConfig, line_windows  # noqa: E402
+from htr_core.training.model import convert_to_onnx  # noqa: E402
 
 log = logging.getLogger(__name__)
 
@@ -73,17 +74,7 @@ def train_line_kind(printed: np.ndarray, handwritten: np.ndarray, out_dir: Path,
 
 def export_line_kind(model: keras.Model, config: LineKindConfig, out_dir: Path) -> Path:
     """``model.onnx`` (float; it is small) and ``config.json`` in ``out_dir``."""
-    import tensorflow as tf
-    import tf2onnx
-
-    spec = (tf.TensorSpec((None, config.height, None, 1), tf.float32, name="image"),)
-
-    @tf.function(input_signature=spec)
-    def serve(image):
-        return {"printed": model(image, training=False)}
-
-    path = Path(out_dir) / ONNX_FILE
-    tf2onnx.convert.from_function(serve, input_signature=spec, opset=17, output_path=str(path))
+    path = convert_to_onnx(model, config.height, "printed", Path(out_dir) / ONNX_FILE)
     (Path(out_dir) / CONFIG_FILE).write_text(json.dumps(asdict(config), indent=2) + "\n")
     log.info("exported %s", path)
     return path

@@ -75,6 +75,23 @@ def load_keras_model(model_dir: Path) -> keras.Model:
     return keras.models.load_model(Path(model_dir) / KERAS_FILE, compile=False)
 
 
+def convert_to_onnx(model: keras.Model, height: int, output: str, path: Path) -> Path:
+    """``model`` as a float ONNX graph taking (batch, ``height``, width, 1) images of any batch and
+    width, its output named ``output``: dropout off, a plain inference graph (the call wrapped in a
+    tf.function with a fixed signature), so inference runs without TensorFlow."""
+    import tensorflow as tf
+    import tf2onnx
+
+    spec = (tf.TensorSpec((None, height, None, 1), tf.float32, name="image"),)
+
+    @tf.function(input_signature=spec)
+    def serve(image):
+        return {output: model(image, training=False)}
+
+    tf2onnx.convert.from_function(serve, input_signature=spec, opset=17, output_path=str(path))
+    return Path(path)
+
+
 def export_onnx(model: keras.Model, config: ModelConfig, path: Path) -> Path:
     """Export to ONNX with a dynamic batch and width: inference then runs without TensorFlow.
 
@@ -82,20 +99,10 @@ def export_onnx(model: keras.Model, config: ModelConfig, path: Path) -> Path:
     as accurate); convolutions stay float (their int8 kernels were slower here). Activations are
     quantized with each call's own range, so logits move a little with the batch (docs/TRAINING.md).
     """
-    import tensorflow as tf
-    import tf2onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     path = Path(path)
-    float_path = path.with_name(path.stem + ".float.onnx")
-    # Dropout off and a plain inference graph: wrap the call in a tf.function with a fixed signature.
-    spec = (tf.TensorSpec((None, config.height, None, 1), tf.float32, name="image"),)
-
-    @tf.function(input_signature=spec)
-    def serve(image):
-        return {"logits": model(image, training=False)}
-
-    tf2onnx.convert.from_function(serve, input_signature=spec, opset=17, output_path=str(float_path))
+    float_path = convert_to_onnx(model, config.height, "logits", path.with_name(path.stem + ".float.onnx"))
     try:
         quantize_dynamic(float_path, path, op_types_to_quantize=QUANTIZED_OPS, weight_type=QuantType.QInt8)
     finally:
