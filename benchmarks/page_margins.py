@@ -5,7 +5,7 @@ badge, a seal), where logos and badges turn into junk lines if segmentation take
     .venv/bin/python benchmarks/page_margins.py [--out reports/page_margins.json]
 
 Prints each page's lines above the handwritten region's top and below its bottom (the region
-given by ``refs.jsonl``), with their confidence and whether they are flagged. cabuyao is an
+given by ``refs.jsonl``), with their confidence, kind and whether they are flagged. cabuyao is an
 evaluation set: read the output, do not tune on it.
 """
 
@@ -38,12 +38,12 @@ def main() -> None:
         margins = {"header": [line for line in result.lines if line.box.y1 <= top],
                    "footer": [line for line in result.lines if line.box.y0 >= bottom]}
         report[page.page] = {name: [{"text": line.text, "confidence": round(line.confidence, 2),
-                                     "flagged": line.flagged} for line in lines]
+                                     "flagged": line.flagged, "kind": line.kind} for line in lines]
                              for name, lines in margins.items()}
         print(f"## {page.page} ({len(result.lines)} lines)")
         for name, lines in margins.items():
             for line in lines:
-                print(f"- {name} {line.confidence:.2f}{' flagged' if line.flagged else ''}: {line.text}")
+                print(f"- {name} {line.kind} {line.confidence:.2f}{' flagged' if line.flagged else ''}: {line.text}")
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(report, indent=1, ensure_ascii=False))

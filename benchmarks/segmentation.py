@@ -5,8 +5,10 @@
 Washington: ground-truth line boxes are the union of each line's word boxes; "words F1" scores
 the segmenter's gap-based word boxes, "read words F1" the word boxes a page reading returns (the
 default line reader places them from the recognizer's character spans). Copiste: line boxes are
-the boxes of the transcribed lines (the printed notice at the top of each page is not
-transcribed); "baselines P / R" match our baselines to theirs one to one, cBAD-style: mean
+the boxes of the transcribed lines: the handwriting (the printed notice at the top of each page is
+not transcribed, so lines the line-kind classifier marks printed are left out of our scores and,
+with ``drop_printed``, of the page reading; a peer without such a classifier is scored on all its
+lines); "baselines P / R" match our baselines to theirs one to one, cBAD-style: mean
 vertical distance within BASELINE_TOLERANCE of the truth line's box height, over columns
 covering half of each; "page CER" reads the whole page (language fr) against its lines in
 reading order. ``--peer FILE`` scores another segmenter's lines on the same pages beside ours
@@ -81,9 +83,12 @@ def main() -> None:
     peer = json.loads(args.peer.read_text())["pages"] if args.peer else None
     peer_lines_total, peer_baselines_total, peer_times = MatchScore(0, 0, 0), MatchScore(0, 0, 0), []
     settings = SegmentationSettings() if args.word_gap is None else SegmentationSettings(word_gap=args.word_gap)
+    # Copiste's reference holds its pages' handwriting only: lines marked printed are left out of
+    # the scores and the reading, as a user asking for the handwriting (drop_printed) gets them.
+    handwriting_only = args.pages == "copiste"
     language = "fr" if args.pages == "copiste" else "en"
     pipeline = Pipeline.from_model_dir(settings=PipelineSettings(level="page", spell=False, segmentation=settings,
-                                                                 language=language))
+                                                                 language=language, drop_printed=handwriting_only))
 
     lines_total, words_total, read_total = MatchScore(0, 0, 0), MatchScore(0, 0, 0), MatchScore(0, 0, 0)
     baselines_total = MatchScore(0, 0, 0)
@@ -96,8 +101,12 @@ def main() -> None:
         start = time.perf_counter()
         result = segment_page(grey, settings)
         times.append(time.perf_counter() - start)
-        lines, baselines = score_lines([line.box for line in result.page_lines],
-                                       [line.baseline for line in result.page_lines], truth_lines, truth_baselines)
+        page_lines = result.page_lines
+        if handwriting_only and pipeline.line_kinds is not None:
+            kinds = pipeline.line_kinds.kinds(result.line_images)
+            page_lines = [line for line, kind in zip(page_lines, kinds) if kind != "printed"]
+        lines, baselines = score_lines([line.box for line in page_lines],
+                                       [line.baseline for line in page_lines], truth_lines, truth_baselines)
         lines_total += lines
         cells = [f"{lines.precision:.3f}", f"{lines.recall:.3f}"]
         if truth_words is not None:

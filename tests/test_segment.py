@@ -360,3 +360,19 @@ def test_lines_are_found_on_the_deskewed_page_and_mapped_onto_the_page_given():
         # Points turn with the page: the outline's corners land inside the line's page box.
         assert all(on_page.box.x0 - 1 <= x <= on_page.box.x1 + 1 and on_page.box.y0 - 1 <= y <= on_page.box.y1 + 1
                    for x, y in on_page.polygon)
+
+
+def test_a_speck_far_beyond_a_line_does_not_stretch_its_box_but_a_lone_digit_stays():
+    page, truth = draw_page(["Japon est un pays", "Japon.", "Japon."], line_gap=50)
+    page = page.copy()
+    speck_row = (truth[1][1] + truth[1][3]) // 2
+    page[speck_row:speck_row + 3, 1200:1203] = 20  # a rule's remnant far right of the short line
+    digit, digit_box = draw_page(["1"])
+    ink = digit[digit_box[0][1]:digit_box[0][3], digit_box[0][0]:digit_box[0][2]]
+    top = truth[2][3] - ink.shape[0]
+    page[top:top + ink.shape[0], 1200:1200 + ink.shape[1]] = ink  # a page number beside the last line
+    result = segment_page(page, SegmentationSettings(deskew=False))
+    check_invariants(result, page.shape)
+    short, numbered = result.page_lines[1], result.page_lines[2]
+    assert short.box.x1 < 400 and len(short.words) == 1
+    assert numbered.box.x1 >= 1200 and len(numbered.words) == 2

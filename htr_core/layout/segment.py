@@ -406,9 +406,10 @@ def segment_page(grey: np.ndarray, settings: SegmentationSettings | None = None)
     pixels = _LinePixels(ys, xs, owner, line_count)
     lines, images = [], []
     for index in pixels.kept(settings.min_line_ink):
+        line_scale = writing_height(members[index]) or scale
         box = pixels.box(index)
-        keep = line_of[box.y0:box.y1, box.x0:box.x1] == index + 1
-        lines.append(_line_segment(box, keep, writing_height(members[index]) or scale, settings))
+        box, keep = _without_stray_ends(box, line_of[box.y0:box.y1, box.x0:box.x1] == index + 1, line_scale)
+        lines.append(_line_segment(box, keep, line_scale, settings))
         images.append(_clean_crop(deskewed, labels, box, keep))
     log.debug("segmented %d lines (skew %.2f deg, writing height %.1f px)", len(lines), skew, scale)
     return Segmentation(width, height, skew, tuple(lines), tuple(images),
@@ -478,6 +479,27 @@ class _LinePixels:
         mine = self.order[self.starts[index]:self.starts[index + 1]]
         ys, xs = self.ys[mine], self.xs[mine]
         return Box(int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1)
+
+
+STRAY_GAP = 3.0  # a speck this many writing heights beyond the rest of its line's ink ...
+STRAY_INK = 0.15  # ... with less ink than this many squared writing heights
+
+
+def _without_stray_ends(box: Box, keep: np.ndarray, line_scale: float) -> tuple[Box, np.ndarray]:
+    """The line's box and ink without specks far beyond either end of its writing (a rule's
+    remnant, a neighbour's stroke tip), which would stretch its box across the empty page."""
+    clusters = split_words(keep, gap=STRAY_GAP * line_scale)
+    min_ink = STRAY_INK * line_scale ** 2
+    while len(clusters) > 1 and keep[:, clusters[0][0]:clusters[0][1]].sum() < min_ink:
+        clusters.pop(0)
+    while len(clusters) > 1 and keep[:, clusters[-1][0]:clusters[-1][1]].sum() < min_ink:
+        clusters.pop()
+    x0, x1 = clusters[0][0], clusters[-1][1]
+    if (x0, x1) == (0, keep.shape[1]):
+        return box, keep
+    rows = np.flatnonzero(keep[:, x0:x1].any(axis=1))
+    y0, y1 = int(rows[0]), int(rows[-1]) + 1
+    return Box(box.x0 + x0, box.y0 + y0, box.x0 + x1, box.y0 + y1), keep[y0:y1, x0:x1]
 
 
 def _line_segment(box: Box, keep: np.ndarray, line_scale: float, settings: SegmentationSettings) -> LineSegment:
