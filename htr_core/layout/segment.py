@@ -39,12 +39,15 @@ class SegmentationSettings:
     # writing heights wide; 0: off). Drawn letters are thin outlines: the rows through an "o" or
     # an "e" hold less ink than their tops and bottoms, and a tall drawn word peaks twice.
     fill_letters: float = 0.0
+    # Look again for lines in this share of a block's width on its left, where a paragraph's short
+    # last line has as much ink as a full line (0: off).
+    short_lines: float = 0.5
 
     @classmethod
     def for_drawing(cls) -> "SegmentationSettings":
         """A drawing on the app's canvas: white, unruled, one pen, letters drawn large and thin."""
         return cls(find_sheet=False, deskew=False, remove_rules=False, fill_letters=0.6, line_smoothing=0.3,
-                   column_gap=0.0)
+                   column_gap=0.0, short_lines=0.0)
 
 
 @dataclass(frozen=True)
@@ -191,8 +194,24 @@ def _block(components: list[_Component], labels: np.ndarray, label_count: int, s
     if settings.fill_letters:
         width_px = max(3, int(settings.fill_letters * scale))
         profile_ink = cv2.morphologyEx(ink.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((1, width_px), np.uint8))
-    peaks = find_line_peaks(profile_ink.sum(axis=1), settings.line_smoothing * scale, settings.min_line_prominence)
+    sigma = settings.line_smoothing * scale
+    peaks = find_line_peaks(profile_ink.sum(axis=1), sigma, settings.min_line_prominence)
+    if settings.short_lines:
+        left = min(c.x0 for c in components)
+        strip = profile_ink[:, left:left + int(settings.short_lines * (max(c.x1 for c in components) - left))]
+        peaks = _with_short_lines(peaks, find_line_peaks(strip.sum(axis=1), sigma, settings.min_line_prominence),
+                                  scale)
     return _Block(components, scale, top, ink, peaks)
+
+
+SHORT_LINE_APART = 0.6  # a strip's peak is a line of its own this far (in line spacings) from the others
+
+
+def _with_short_lines(peaks: list[int], strip_peaks: list[int], scale: float) -> list[int]:
+    """The block's line peaks and those of its left strip that lie between them: a paragraph's
+    short last line ("Japon.") holds too little ink across the block to peak beside a full line."""
+    spacing = float(np.median(np.diff(peaks))) if len(peaks) > 1 else 2 * scale
+    return sorted(peaks + [p for p in strip_peaks if all(abs(p - q) >= SHORT_LINE_APART * spacing for q in peaks)])
 
 
 def _one_line(a: _Block, b: _Block, tolerance: float) -> bool:
