@@ -199,18 +199,20 @@ def _block(components: list[_Component], labels: np.ndarray, label_count: int, s
     if settings.short_lines:
         left = min(c.x0 for c in components)
         strip = profile_ink[:, left:left + int(settings.short_lines * (max(c.x1 for c in components) - left))]
-        peaks = _with_short_lines(peaks, find_line_peaks(strip.sum(axis=1), sigma, settings.min_line_prominence),
-                                  scale)
+        peaks = _with_short_lines(peaks, find_line_peaks(strip.sum(axis=1), sigma, settings.min_line_prominence))
     return _Block(components, scale, top, ink, peaks)
 
 
 SHORT_LINE_APART = 0.6  # a strip's peak is a line of its own this far (in line spacings) from the others
 
 
-def _with_short_lines(peaks: list[int], strip_peaks: list[int], scale: float) -> list[int]:
+def _with_short_lines(peaks: list[int], strip_peaks: list[int]) -> list[int]:
     """The block's line peaks and those of its left strip that lie between them: a paragraph's
-    short last line ("Japon.") holds too little ink across the block to peak beside a full line."""
-    spacing = float(np.median(np.diff(peaks))) if len(peaks) > 1 else 2 * scale
+    short last line ("Japon.") holds too little ink across the block to peak beside a full line.
+    A block of one line has no line spacing to judge by (and a word's descender would pass)."""
+    if len(peaks) < 2:
+        return peaks
+    spacing = float(np.median(np.diff(peaks)))
     return sorted(peaks + [p for p in strip_peaks if all(abs(p - q) >= SHORT_LINE_APART * spacing for q in peaks)])
 
 
