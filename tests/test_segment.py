@@ -196,6 +196,19 @@ def test_a_paragraphs_short_last_line_gets_a_line_of_its_own_on_a_real_page():
     assert score.matched == score.truth == score.predicted == 28  # "non commerciales." and "duodécimain iranien." among them
 
 
+def test_a_handwritten_label_just_under_small_print_gets_a_line_of_its_own_on_a_real_page():
+    from htr_core.data.copiste import copiste_pages
+    from htr_core.io.images import read_image
+
+    root = SHARED_DATA / "copiste"
+    truth = [p for p in copiste_pages(root, "train") if p.page.endswith("imp_wikitexte_0112.jpg")][0]
+    result = segment_page(read_image(root / truth.page, max_side=None))
+    check_invariants(result, (result.height, result.width))
+    score = match_boxes([line.box for line in result.page_lines], tuple(Box(*line.box) for line in truth.lines))
+    # Every handwritten line, the label "imp_wikitexte_0112" among them; the two more are the notice's.
+    assert score.matched == score.truth == 24 and score.predicted == 26
+
+
 def test_line_images_match_their_boxes_and_words_cut_from_them():
     page, _ = draw_page(TEXT)
     result = segment_page(page)

@@ -229,7 +229,9 @@ def text_blocks(components: list[_Component], labels: np.ndarray, scale: float,
     band, columns separated by blank gutters (a footer's page number, motto and badge side by
     side, each at its own height). Made a band at a time, so only one band's ink is held."""
     label_count = int(labels.max()) + 1
-    for band in separated_groups(components, 0, labels.shape[0], settings.block_gap * scale):
+    bands = [part for band in separated_groups(components, 0, labels.shape[0], settings.block_gap * scale)
+             for part in _split_at_scale_changes(band, labels.shape[0], scale)]
+    for band in bands:
         band_scale = writing_height(band) or scale
         # Gutters and a column's ink measured in the larger of the band's and the page's writing
         # height: a band of specks (rule remnants on an empty ruled page) has a tiny one of its own.
@@ -244,6 +246,26 @@ def text_blocks(components: list[_Component], labels: np.ndarray, scale: float,
                 block = _block(joined.pop().components + column, labels, label_count, band_scale, settings)
             joined.append(block)
         yield from joined
+
+
+SCALE_GAP = 0.3  # blank rows, in writing heights, where a band may change its writing's size ...
+SCALE_CHANGE = 1.8  # ... by this factor (small print over a handwritten label) ...
+SCALE_MIN_PARTS = 20  # ... when both sides hold this many components (text, not a few dots)
+
+
+def _split_at_scale_changes(band: list[_Component], height: int, scale: float) -> list[list[_Component]]:
+    """A band cut where its writing changes size across a few blank rows: a printed notice's
+    small lines just above a handwritten label would otherwise be smoothed into one line with it."""
+    groups: list[list[_Component]] = []
+    for part in separated_groups(band, 0, height, SCALE_GAP * scale):
+        if groups:
+            a, b = writing_height(groups[-1]), writing_height(part)
+            changes = max(a, b) >= SCALE_CHANGE * max(1.0, min(a, b))
+            if not (changes and min(len(groups[-1]), len(part)) >= SCALE_MIN_PARTS):
+                groups[-1] = groups[-1] + part
+                continue
+        groups.append(part)
+    return groups
 
 
 COLUMN_MIN_INK = 1.0  # a column stands alone with this much ink (in squared writing heights: a few letters)
