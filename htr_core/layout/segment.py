@@ -250,6 +250,7 @@ def text_blocks(components: list[_Component], labels: np.ndarray, scale: float,
 
 SCALE_GAP = 0.3  # blank rows, in writing heights, where a band may change its writing's size ...
 SCALE_CHANGE = 1.8  # ... by this factor (small print over a handwritten label) ...
+SMALL_PRINT = 0.6  # ... the smaller of them this small beside the page's writing ...
 SCALE_MIN_PARTS = 20  # ... when both sides hold this many components (text, not a few dots)
 
 
@@ -260,7 +261,7 @@ def _split_at_scale_changes(band: list[_Component], height: int, scale: float) -
     for part in separated_groups(band, 0, height, SCALE_GAP * scale):
         if groups:
             a, b = writing_height(groups[-1]), writing_height(part)
-            changes = max(a, b) >= SCALE_CHANGE * max(1.0, min(a, b))
+            changes = max(a, b) >= SCALE_CHANGE * max(1.0, min(a, b)) and min(a, b) <= SMALL_PRINT * scale
             if not (changes and min(len(groups[-1]), len(part)) >= SCALE_MIN_PARTS):
                 groups[-1] = groups[-1] + part
                 continue
