@@ -184,27 +184,25 @@ def test_real_page_lines_match_the_washington_boxes():
     assert score.precision >= 0.9 and score.recall >= 0.9
 
 
-def test_a_paragraphs_short_last_line_gets_a_line_of_its_own_on_a_real_page():
+def _copiste_train_page_score(name: str):
+    """Our lines of one Copiste train page matched to its transcribed lines."""
     from htr_core.data.copiste import copiste_pages
     from htr_core.io.images import read_image
 
     root = SHARED_DATA / "copiste"
-    truth = [p for p in copiste_pages(root, "train") if p.page.endswith("wikitexte_0028.jpg")][0]
+    truth = [p for p in copiste_pages(root, "train") if p.page.endswith(name)][0]
     result = segment_page(read_image(root / truth.page, max_side=None))
     check_invariants(result, (result.height, result.width))
-    score = match_boxes([line.box for line in result.page_lines], tuple(Box(*line.box) for line in truth.lines))
+    return match_boxes([line.box for line in result.page_lines], tuple(Box(*line.box) for line in truth.lines))
+
+
+def test_a_paragraphs_short_last_line_gets_a_line_of_its_own_on_a_real_page():
+    score = _copiste_train_page_score("/wikitexte_0028.jpg")
     assert score.matched == score.truth == score.predicted == 28  # "non commerciales." and "duodécimain iranien." among them
 
 
 def test_a_handwritten_label_just_under_small_print_gets_a_line_of_its_own_on_a_real_page():
-    from htr_core.data.copiste import copiste_pages
-    from htr_core.io.images import read_image
-
-    root = SHARED_DATA / "copiste"
-    truth = [p for p in copiste_pages(root, "train") if p.page.endswith("imp_wikitexte_0112.jpg")][0]
-    result = segment_page(read_image(root / truth.page, max_side=None))
-    check_invariants(result, (result.height, result.width))
-    score = match_boxes([line.box for line in result.page_lines], tuple(Box(*line.box) for line in truth.lines))
+    score = _copiste_train_page_score("imp_wikitexte_0112.jpg")
     # Every handwritten line, the label "imp_wikitexte_0112" among them; the two more are the notice's.
     assert score.matched == score.truth == 24 and score.predicted == 26
 
