@@ -25,10 +25,10 @@ def client():
         yield test_client
 
 
-def test_health_reports_both_models(client):
+def test_health_reports_the_models(client):
     reply = client.get("/health")
     assert reply.status_code == 200
-    assert reply.json() == {"status": "ok", "line_model": True, "word_model": True}
+    assert reply.json() == {"status": "ok", "line_model": True, "word_model": True, "line_kind_model": True}
 
 
 def test_a_word_image_is_read(client):

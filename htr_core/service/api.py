@@ -50,7 +50,7 @@ def create_app(load_pipeline: Callable[[], Pipeline] = Pipeline.from_model_dir,
     def health() -> dict:
         models = service.pipeline()
         return {"status": "ok", "line_model": models.line_reader is not None,
-                "word_model": models.word_reader is not None}
+                "word_model": models.word_reader is not None, "line_kind_model": models.line_kinds is not None}
 
     @app.post("/v1/read")
     def read(
