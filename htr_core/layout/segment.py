@@ -207,7 +207,7 @@ SHORT_LINE_APART = 0.6  # a strip's peak is a line of its own this far (in line 
 
 
 def _with_short_lines(peaks: list[int], strip_peaks: list[int]) -> list[int]:
-    """The block's line peaks and those of its left strip that lie between them: a paragraph's
+    """The block's line peaks and those of its left strip far from all of them: a paragraph's
     short last line ("Japon.") holds too little ink across the block to peak beside a full line.
     A block of one line has no line spacing to judge by (and a word's descender would pass)."""
     if len(peaks) < 2:
