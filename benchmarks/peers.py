@@ -20,13 +20,15 @@ class RapidOcrPeer:
 
     name = "rapidocr 3.10 (PP-OCRv6)"
 
-    def __init__(self, use_det: bool = True):
+    def __init__(self, use_det: bool = True, threads: int | None = None):
+        """``threads``: ONNX Runtime's threads (None: rapidocr's default, every core)."""
         import logging
 
         from rapidocr import RapidOCR
 
         logging.getLogger("RapidOCR").setLevel(logging.WARNING)
-        self.engine = RapidOCR()
+        params = {} if threads is None else {"EngineConfig.onnxruntime.intra_op_num_threads": threads}
+        self.engine = RapidOCR(params=params)
         self.use_det = use_det
         if not use_det:
             self.name = "rapidocr 3.10 (recognition only)"

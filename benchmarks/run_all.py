@@ -132,13 +132,15 @@ def load_set(name: str, data: Path, limit: int | None) -> tuple[list, list[str]]
 def make_reader(system: str, kind: str):
     """A function grey -> text for one system on one kind of set."""
     if system.startswith("htr_core"):
-        from htr_core.pipeline import Pipeline, PipelineSettings
+        from htr_core.pipeline import LONE_READ_WORKERS, Pipeline, PipelineSettings
         from htr_core.recognition.reader import TextReader
         from htr_core.recognition.recognizer import default_model_dir
 
         if system.startswith("htr_core pages"):
             reader = "word" if "word model" in system else "line"
-            pipeline = Pipeline.from_model_dir(settings=PipelineSettings(level="page", reader=reader))
+            # as the CLI reads a file: a page's line batches two at a time
+            pipeline = Pipeline.from_model_dir(settings=PipelineSettings(level="page", reader=reader),
+                                               workers=LONE_READ_WORKERS)
             return lambda grey: " ".join(pipeline.read(grey).text.split("\n"))
         if system.endswith("word-checked") or system.endswith("French"):
             language = "fr" if system.endswith("French") else "en"

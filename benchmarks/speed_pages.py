@@ -5,8 +5,11 @@
 
 For each page of Washington dev and the cabuyao crops: both systems read it once to warm up, then
 ``repeats`` times in turns; a page's time is its fastest read. Reports each set's median page time
-of each system and the median of the per-page ratios. Ours: the shipped models, one ONNX Runtime
-thread, default settings; rapidocr 3.10 with its defaults.
+of each system and the median of the per-page ratios. Ours: the shipped models, default settings,
+as the CLI reads a file (one ONNX Runtime thread a model, a page's line batches two at a time);
+rapidocr 3.10 with its defaults (ONNX Runtime on every core). ``--threads N`` gives both systems
+N ONNX Runtime threads and ``--workers`` sets ours' batches at once: ``--threads 1 --workers 1``
+compares them on one core each.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from peers import RapidOcrPeer  # noqa: E402
 from run_all import DATA, load_set  # noqa: E402
 
-from htr_core.pipeline import Pipeline, PipelineSettings  # noqa: E402
+from htr_core.pipeline import LONE_READ_WORKERS, Pipeline, PipelineSettings  # noqa: E402
 
 SETS = ("washington_dev_pages", "cabuyao_crops")
 
@@ -41,11 +44,15 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--report", type=Path)
+    parser.add_argument("--threads", type=int, help="ONNX Runtime threads of both systems (default: ours 1, rapidocr every core)")
+    parser.add_argument("--workers", type=int, default=LONE_READ_WORKERS, help="a page's line batches ours reads at once")
     args = parser.parse_args()
-    ours = Pipeline.from_model_dir(settings=PipelineSettings(level="page")).read
-    peer = RapidOcrPeer().read
-    report = {"command": "python benchmarks/speed_pages.py" + (f" --repeats {args.repeats}" if args.repeats != 3 else ""),
-              "sets": {}}
+    ours = Pipeline.from_model_dir(settings=PipelineSettings(level="page"), threads=args.threads or 1,
+                                   workers=args.workers).read
+    peer = RapidOcrPeer(threads=args.threads).read
+    command = "python benchmarks/speed_pages.py" + (f" --repeats {args.repeats}" if args.repeats != 3 else "")
+    command += (f" --threads {args.threads}" if args.threads else "") + f" --workers {args.workers}"
+    report = {"command": command, "threads": args.threads, "workers": args.workers, "sets": {}}
     print("| set | pages | ours, median s | rapidocr det+rec, median s | ours / rapidocr, median of pages |")
     print("| --- | --- | --- | --- | --- |")
     for name in SETS:

@@ -116,7 +116,7 @@ def _corrector(args: argparse.Namespace):
 
 def _pipeline(args: argparse.Namespace):
     """--model_dir: that one model reads everything; otherwise the shipped line and word models."""
-    from htr_core.pipeline import Pipeline, PipelineSettings
+    from htr_core.pipeline import LONE_READ_WORKERS, Pipeline, PipelineSettings
 
     settings = PipelineSettings(level=args.level, reader="line" if args.line_mode or not args.word_reader else "word",
                                 decoder=args.decoder, spell=not args.no_spell, language=args.language,
@@ -124,8 +124,8 @@ def _pipeline(args: argparse.Namespace):
     if args.model_dir is not None:
         reader = _text_reader(args)
         line, word = (reader, None) if reader.recognizer.config.line_mode else (None, reader)
-        return Pipeline(line, word, _corrector(args), settings)
-    return Pipeline.from_model_dir(settings=settings)
+        return Pipeline(line, word, _corrector(args), settings, workers=LONE_READ_WORKERS)
+    return Pipeline.from_model_dir(settings=settings, workers=LONE_READ_WORKERS)
 
 
 def run_infer(args: argparse.Namespace, out=None) -> int:

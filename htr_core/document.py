@@ -16,7 +16,7 @@ import numpy as np
 
 from htr_core.export.formats import FORMATS, ONE_PAGE_FORMATS, export, to_hocr, to_json
 from htr_core.io.images import ImageReadError, grey_from, read_document
-from htr_core.pipeline import Pipeline, PipelineSettings
+from htr_core.pipeline import LONE_READ_WORKERS, Pipeline, PipelineSettings
 from htr_core.types import PageResult
 
 Source = Union[str, Path, bytes, bytearray, np.ndarray, Any]  # Any: a PIL image
@@ -69,7 +69,7 @@ def to_grey_pages(source: Source) -> list[np.ndarray]:
 
 @functools.lru_cache(maxsize=1)
 def _shipped_pipeline() -> Pipeline:
-    return Pipeline.from_model_dir()
+    return Pipeline.from_model_dir(workers=LONE_READ_WORKERS)
 
 
 def read(source: Source, pipeline: Pipeline | None = None, name: str | None = None, **settings) -> Document:

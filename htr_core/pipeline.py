@@ -8,9 +8,10 @@ check on the line model's readings, with the weights tuned for the line model) a
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -32,6 +33,9 @@ log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
 LINE_BATCH = 8  # lines read (and reported to ``progress``) a batch at a time
+# Line batches read at once where one read has the machine to itself (the app, the CLI, the
+# Python API): one batch's model calls run while another's decoding holds the interpreter.
+LONE_READ_WORKERS = 2
 WORD_ASPECT = 6.0  # a lone word is at most this many times as wide as tall (docs/PIPELINE.md)
 
 
@@ -88,11 +92,16 @@ class Pipeline:
         segmenter: Callable[[np.ndarray, SegmentationSettings], Segmentation] = segment_page,
         word_check: WordCheck | None = None,
         line_kinds: LineKindClassifier | None = None,
+        workers: int = 1,
     ):
         """``word_check``: the check on line readings (default: ``word_check_for`` the settings);
-        ``line_kinds``: the printed-or-handwritten classifier of a page's lines (None: all handwritten)."""
+        ``line_kinds``: the printed-or-handwritten classifier of a page's lines (None: all handwritten);
+        ``workers``: a page's line batches read at once, on threads (the model calls of one run
+        while another is decoded, so a lone page uses a second core)."""
         if line_reader is None and word_reader is None:
             raise ValueError("a pipeline needs a line or a word reader")
+        if workers < 1:
+            raise ValueError(f"workers must be at least 1, got {workers}")
         if settings.level not in LEVELS:
             raise ValueError(f"unknown level {settings.level!r}; choose one of {', '.join(LEVELS)}")
         if settings.reader not in READERS:
@@ -105,11 +114,13 @@ class Pipeline:
         self.segmenter = segmenter
         self.word_check = word_check or word_check_for(self.line_reader, self.word_reader, settings)
         self.line_kinds = line_kinds
+        self.workers = workers
 
     @classmethod
     def from_model_dir(cls, models_dir: Path | None = None, settings: PipelineSettings = PipelineSettings(),
-                       threads: int = 1) -> "Pipeline":
-        """The shipped models (``models/line`` and ``models/word``) with spell correction."""
+                       threads: int = 1, workers: int = 1) -> "Pipeline":
+        """The shipped models (``models/line`` and ``models/word``) with spell correction;
+        ``threads``: each model's ONNX Runtime threads."""
         line_dir = Path(models_dir) / "line" if models_dir else default_model_dir(True)
         word_dir = Path(models_dir) / "word" if models_dir else default_model_dir(False)
         kinds_dir = Path(models_dir or shipped_models_dir()) / "line_kind"
@@ -117,7 +128,7 @@ class Pipeline:
         word = TextReader.load(word_dir, threads=threads) if word_dir.exists() else None
         kinds = LineKindClassifier(kinds_dir, threads=threads) if kinds_dir.exists() else None
         return cls(line, word, SpellCorrector(language=settings.language) if settings.spell else None, settings,
-                   line_kinds=kinds)
+                   line_kinds=kinds, workers=workers)
 
     def with_settings(self, settings: PipelineSettings) -> "Pipeline":
         """The same loaded models under other settings (cheap: nothing is reloaded; the readers
@@ -126,7 +137,7 @@ class Pipeline:
         if settings.spell and (corrector is None or corrector.language != settings.language):
             corrector = SpellCorrector(language=settings.language)
         return Pipeline(self._default(self.line_reader), self._default(self.word_reader), corrector, settings,
-                        self.segmenter, line_kinds=self.line_kinds)
+                        self.segmenter, line_kinds=self.line_kinds, workers=self.workers)
 
     def _default(self, reader: TextReader | None) -> TextReader | None:
         """``reader`` with its model's own decoder again (a pipeline's readers carry its settings' decoder)."""
@@ -184,30 +195,46 @@ class Pipeline:
         return self.line_kinds.kinds(segmentation.line_images)
 
     def _read_page(self, segmentation: Segmentation, progress: Progress | None) -> PageResult:
-        use_words = self.settings.reader == "word" and self.word_reader is not None
-        reader = self.word_reader if use_words else self._reader_for("line")
         kinds = self._line_kinds(segmentation)
         wanted = [index for index, kind in enumerate(kinds) if not (kind == "printed" and self.settings.drop_printed)]
+        batches = [wanted[start:start + LINE_BATCH] for start in range(0, len(wanted), LINE_BATCH)]
+        if progress is not None and wanted:
+            progress(0, len(wanted))  # the lines are found: reading starts
         lines: list[LineResult] = []
-        total = len(wanted)
-        if progress is not None and total:
-            progress(0, total)  # the lines are found: reading starts
-        for start in range(0, total, LINE_BATCH):
-            indices = wanted[start:start + LINE_BATCH]
-            if use_words:
-                lines.extend(self._lines_from_words(reader, segmentation, indices))
-            else:
-                crops = [segmentation.line_images[i] for i in indices]
-                for index, crop, reading, line in zip(indices, crops, *self._decoded(reader, crops)):
-                    lines.append(self._line_result(crop, segmentation.lines[index], segmentation.to_page, reading,
-                                                   line))
+        for batch in self._in_order(lambda indices: self._read_lines(segmentation, indices), batches):
+            lines.extend(batch)
             if progress is not None:
-                progress(min(start + LINE_BATCH, total), total)
+                progress(len(lines), len(wanted))
         lines = [replace(line, kind=kinds[index], flagged=line.confidence < self.settings.flag_below)
                  for index, line in zip(wanted, lines)]
         kept = tuple(line for line in lines
                      if line.text.strip() and not (line.flagged and self.settings.drop_flagged))
-        return PageResult(segmentation.width, segmentation.height, kept, "page", reader.name)
+        return PageResult(segmentation.width, segmentation.height, kept, "page", self._page_reader().name)
+
+    def _in_order(self, read: Callable[[Sequence[int]], list[LineResult]],
+                  batches: Iterable[Sequence[int]]) -> Iterator[list[LineResult]]:
+        """``read`` of each batch, in order: ``workers`` batches at a time."""
+        if self.workers == 1:
+            yield from map(read, batches)
+            return
+        with ThreadPoolExecutor(self.workers, thread_name_prefix="htr-read") as pool:
+            yield from pool.map(read, batches)
+
+    def _reads_words(self) -> bool:
+        """A page's lines are read word by word with the word model (``reader="word"``)."""
+        return self.settings.reader == "word" and self.word_reader is not None
+
+    def _page_reader(self) -> TextReader:
+        return self.word_reader if self._reads_words() else self._reader_for("line")  # type: ignore[return-value]
+
+    def _read_lines(self, segmentation: Segmentation, indices: Sequence[int]) -> list[LineResult]:
+        """The page's lines ``indices`` read, as one batch."""
+        reader = self._page_reader()
+        if self._reads_words():
+            return self._lines_from_words(reader, segmentation, indices)
+        crops = [segmentation.line_images[i] for i in indices]
+        return [self._line_result(crop, segmentation.lines[index], segmentation.to_page, reading, line)
+                for index, crop, reading, line in zip(indices, crops, *self._decoded(reader, crops))]
 
     def _decoded(self, reader: TextReader, crops: Sequence[np.ndarray]) -> tuple[list[Reading], list[Decoded]]:
         """The crops read as lines (one batch), checked by the word model where the pipeline has that check."""

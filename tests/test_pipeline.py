@@ -157,3 +157,28 @@ def test_lines_read_at_very_low_confidence_are_flagged_and_can_be_left_out(fake_
         assert len(result.lines) == expected
         assert [line.flagged for line in result.lines] == [False, True][:expected]
         assert result.to_dict()["lines"][0]["flagged"] is False
+
+
+def test_a_page_read_two_batches_at_a_time_reads_as_one_at_a_time():
+    """The shipped models on a real page of more lines than one batch: the same lines, texts and
+    boxes, and progress reported batch by batch in order, whether batches are read one or two at a time."""
+    from pathlib import Path
+
+    from htr_core.io.images import read_image
+    from htr_core.pipeline import LINE_BATCH
+
+    page = read_image(Path(__file__).resolve().parent.parent / "sample_images" / "page_washington_300.jpg")
+    results, progress = [], []
+    for workers in (1, 2):
+        pipeline = Pipeline.from_model_dir(settings=PipelineSettings(level="page"), workers=workers)
+        seen = []
+        results.append(pipeline.read(page, progress=lambda done, total: seen.append((done, total))))
+        progress.append(seen)
+    assert len(results[0].lines) > LINE_BATCH
+    assert results[1] == results[0]
+    assert progress[1] == progress[0] and [done for done, _ in progress[0]] == sorted(done for done, _ in progress[0])
+
+
+def test_workers_are_checked(fake_reader):
+    with pytest.raises(ValueError, match="workers"):
+        Pipeline(fake_reader([]), workers=0)

@@ -82,12 +82,13 @@ def _write(path: Path, data: str | bytes) -> None:
 _PIPELINE = None
 
 
-def start_worker(settings: PipelineSettings) -> None:
+def start_worker(settings: PipelineSettings, workers: int = 1) -> None:
+    """Load the models of this process; ``workers``: a page's line batches read at once."""
     global _PIPELINE
     from htr_core.pipeline import Pipeline
 
     logging.getLogger("htr_core").setLevel(logging.WARNING)
-    _PIPELINE = Pipeline.from_model_dir(settings=settings)
+    _PIPELINE = Pipeline.from_model_dir(settings=settings, workers=workers)
 
 
 def read_job(job: Job, outdir: Path | None, formats: Sequence[str], data: bytes | None = None) -> tuple[Outcome, str]:
@@ -129,8 +130,10 @@ def _read_in_worker(args) -> tuple[dict, str]:
 def _read_locally(todo: list[Job], outdir: Path | None, formats: Sequence[str], jobs: int,
                   settings: PipelineSettings) -> Iterator[tuple[Job, dict, str]]:
     arguments = [(job, outdir, tuple(formats)) for job in todo]
-    if jobs <= 1:
-        start_worker(settings)
+    if jobs <= 1:  # one process: its pages read with the machine's second core too
+        from htr_core.pipeline import LONE_READ_WORKERS
+
+        start_worker(settings, LONE_READ_WORKERS)
         for job, argument in zip(todo, arguments):
             yield (job, *_read_in_worker(argument))
         return

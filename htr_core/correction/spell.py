@@ -48,13 +48,14 @@ class SpellCorrector:
         lower = word.lower()
         if lower in self._speller.nlp_data:
             return word
-        if lower not in self._cache:
+        corrected = self._cache.get(lower)  # one look-up: another thread may clear the cache between two
+        if corrected is None:
             # Longer words get one edit: what keeps a page well under a second.
             speller = self._speller if len(word) <= MAX_TWO_EDIT_LENGTH else self._fast_speller
             if len(self._cache) > 50_000:
                 self._cache.clear()
-            self._cache[lower] = speller.autocorrect_word(lower)
-        return _apply_case(word, self._cache[lower])
+            corrected = self._cache[lower] = speller.autocorrect_word(lower)
+        return _apply_case(word, corrected)
 
     def correct(self, text: str) -> str:
         return _TOKEN.sub(lambda match: self.correct_word(match.group(0)), text)
