@@ -21,7 +21,8 @@ from htr_core.export.formats import EXTENSIONS, FORMATS, MEDIA_TYPES, export, to
 from htr_core.io.images import ImageReadError, limit_size, read_document, read_image
 from htr_core.choices import DECODERS, LANGUAGES, LEVELS, READERS
 from htr_core.language.word_lists import LANGUAGE_NAMES
-from htr_core.pipeline import LONE_READ_WORKERS, Pipeline, PipelineSettings
+from htr_core.pipeline import Pipeline, PipelineSettings
+from htr_core.service.memory import release_free_memory
 from htr_core.view.reading_view import corrected_markdown, escape_markdown, line_at, raw_markdown
 from htr_core.export.searchable_pdf import to_searchable_pdf
 from htr_core.layout.segment import SegmentationSettings
@@ -57,7 +58,7 @@ st.set_page_config(page_title="Handwriting to text", page_icon="✍️", layout=
 @st.cache_resource(show_spinner="Loading the recognition models…")
 def load_pipeline() -> Pipeline:
     """Loaded once per process and shared by every session (ONNX Runtime sessions are thread-safe)."""
-    return Pipeline.from_model_dir(workers=LONE_READ_WORKERS)
+    return Pipeline.from_model_dir()
 
 
 def sidebar() -> tuple[PipelineSettings, dict]:
@@ -233,6 +234,7 @@ def read_cached(pipeline: Pipeline, grey: np.ndarray, settings: PipelineSettings
         bar = st.progress(0.0, text="Finding the lines and words…")
         page = pipeline.with_settings(settings).read(
             grey, progress=lambda done, total: bar.progress(done / total, text=f"Reading line {done} of {total}…"))
+        release_free_memory()
         bar.empty()
         if len(cache) >= MAX_CACHED_RESULTS:
             cache.pop(next(iter(cache)))

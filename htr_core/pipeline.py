@@ -33,8 +33,9 @@ log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
 LINE_BATCH = 8  # lines read (and reported to ``progress``) a batch at a time
-# Line batches read at once where one read has the machine to itself (the app, the CLI, the
-# Python API): one batch's model calls run while another's decoding holds the interpreter.
+# Line batches read at once where one read has the machine to itself (the CLI, the Python API):
+# one batch's model calls run while another's decoding holds the interpreter. The app and the
+# REST service read one batch at a time: two at once cost memory (docs/BUDGETS.md).
 LONE_READ_WORKERS = 2
 WORD_ASPECT = 6.0  # a lone word is at most this many times as wide as tall (docs/PIPELINE.md)
 

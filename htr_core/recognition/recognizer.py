@@ -58,6 +58,9 @@ def load_onnx_session(path: Path, threads: int = 1):
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
     options.log_severity_level = 3
+    # A call's buffers are freed when it ends: ONNX Runtime's arena would keep the largest batch's
+    # activations for the life of the process (docs/BUDGETS.md: no slower without it).
+    options.enable_cpu_mem_arena = False
     return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 

@@ -30,6 +30,7 @@ from htr_core.io.images import ImageReadError, count_pages, read_document
 from htr_core.pipeline import Pipeline, PipelineSettings
 from htr_core.service.limits import (Admission, BodySizeLimit, Busy, Deadline, ServiceLimits, TimedOut,
                                      safe_filename)
+from htr_core.service.memory import release_free_memory
 
 log = logging.getLogger(__name__)
 
@@ -144,6 +145,7 @@ class _Service:
         for image in images:
             deadline.check()
             results.append(reading.read(image, progress=deadline.check))
+        release_free_memory()
         log.info("%s: read %d page(s)", name, len(results))
         if format == "json":
             return {"file": name,
