@@ -1,5 +1,7 @@
 """Segmentation invariants on drawn pages, and a check against real Washington line boxes."""
 
+from pathlib import Path
+
 import cv2
 import numpy as np
 import pytest
@@ -12,6 +14,8 @@ from htr_core.evaluation.segmentation_metrics import match_boxes
 from htr_core.types import Box
 
 from conftest import SHARED_DATA, draw_page
+
+SAMPLES = Path(__file__).resolve().parent.parent / "sample_images"
 
 TEXT = ["the quick brown fox", "jumps over the lazy", "dog and then it sleeps", "all day long"]
 
@@ -278,6 +282,25 @@ def test_words_cut_by_a_tight_crop_are_kept():
     check_invariants(result, cropped.shape)
     assert len(result.lines) == 4
     assert len(result.lines[0].words) == len(TEXT[0].split())
+
+
+def test_the_top_of_a_line_cut_off_by_the_crop_is_not_a_line():
+    page, truth = draw_page(TEXT[:3] + ["all the bold kids hold tall flights"])
+    last = truth[-1]
+    cropped = page[:last[1] + 4 * (last[3] - last[1]) // 10]  # the last line keeps its top 40%
+    result = segment_page(cropped)
+    check_invariants(result, cropped.shape)
+    assert len(result.lines) == 3
+    whole = page[:last[3]]  # cut just under the last line: it touches the edge, but whole
+    assert len(segment_page(whole).lines) == 4
+
+
+def test_a_real_line_crop_is_one_line_without_its_neighbours_ascenders():
+    from htr_core.io.images import read_image
+
+    crop = read_image(SAMPLES / "line_returns.png")  # "the Returns, and your Pay-Rolls; as there"
+    result = segment_page(crop)
+    assert len(result.lines) == 1 and result.lines[0].box.width > 0.9 * crop.shape[1]
 
 
 def test_a_scanner_border_is_not_a_line():

@@ -449,7 +449,7 @@ def segment_page(grey: np.ndarray, settings: SegmentationSettings | None = None)
         members[majority[c.label]].append(c)
     pixels = _LinePixels(ys, xs, owner, line_count)
     lines, images = [], []
-    for index in pixels.kept(settings.min_line_ink):
+    for index in _without_lines_cut_by_the_edge(pixels, pixels.kept(settings.min_line_ink), ink.shape[0]):
         line_scale = writing_height(members[index]) or scale
         box = pixels.box(index)
         box, keep = _without_stray_ends(box, line_of[box.y0:box.y1, box.x0:box.x1] == index + 1, line_scale)
@@ -523,6 +523,23 @@ class _LinePixels:
         mine = self.order[self.starts[index]:self.starts[index + 1]]
         ys, xs = self.ys[mine], self.xs[mine]
         return Box(int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1)
+
+
+CUT_LINE_HEIGHT = 0.5  # a line cut by the image's edge under half as tall as the others is a fragment
+
+
+def _without_lines_cut_by_the_edge(pixels: "_LinePixels", kept: list[int], page_height: int) -> list[int]:
+    """``kept`` without lines that touch the top or bottom edge and are far shorter than the
+    others: the tips of a line the crop cut off (a line cropped from a page shows its neighbours'
+    ascenders or descenders), not a line to read."""
+    boxes = {index: pixels.box(index) for index in kept}
+    fragments = []
+    for index, box in boxes.items():
+        others = [other.height for other_index, other in boxes.items() if other_index != index]
+        at_edge = box.y0 <= 1 or box.y1 >= page_height - 1
+        if others and at_edge and box.height < CUT_LINE_HEIGHT * float(np.median(others)):
+            fragments.append(index)
+    return [index for index in kept if index not in fragments]
 
 
 STRAY_GAP = 3.0  # a speck this many writing heights beyond the rest of its line's ink ...
