@@ -528,7 +528,7 @@ class _LinePixels:
 CUT_LINE_HEIGHT = 0.5  # a line cut by the image's edge under half as tall as the others is a fragment
 
 
-def _without_lines_cut_by_the_edge(pixels: "_LinePixels", kept: list[int], page_height: int) -> list[int]:
+def _without_lines_cut_by_the_edge(pixels: _LinePixels, kept: list[int], page_height: int) -> list[int]:
     """``kept`` without lines that touch the top or bottom edge and are far shorter than the
     others: the tips of a line the crop cut off (a line cropped from a page shows its neighbours'
     ascenders or descenders), not a line to read."""
