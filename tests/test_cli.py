@@ -111,10 +111,11 @@ def test_train_then_infer_with_the_new_model(tmp_path, pairs_fixture):
     model_dir = tmp_path / "model"
     result = run_cli("--mode", "train", "--data_dir", str(pairs_fixture), "--model_dir", str(model_dir),
                      "--epochs", "1", "--max_steps_per_epoch", "2", "--batch_size", "4", "--form_fields", "0.5",
-                     "--width", "256")
+                     "--width", "256", "--lstm_layers", "1", "--shortcut_weight", "0.1")
     assert result.returncode == 0, result.stderr[-2000:]
     assert (model_dir / "model.onnx").exists() and (model_dir / "model.keras").exists()
-    assert json.loads((model_dir / "config.json").read_text())["width"] == 256
+    config = json.loads((model_dir / "config.json").read_text())
+    assert (config["width"], config["lstm_layers"], config["shortcut_weight"]) == (256, 1, 0.1)
     result = run_cli("--mode", "infer", "--img_file", str(SAMPLE_WORD), "--model_dir", str(model_dir), "--json")
     assert result.returncode == 0, result.stderr[-2000:]
     assert "confidence" in json.loads(result.stdout)

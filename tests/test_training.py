@@ -205,3 +205,33 @@ def test_a_model_config_written_before_the_decoder_was_nested_still_loads():
     assert ModelConfig.from_dict(json.loads(config.to_json())) == config
     with pytest.raises(ValueError, match="unknown decoder config keys"):
         ModelConfig.from_dict({"decoder": {"name": "beamsearch", "beams": 4}})
+
+
+def test_a_shortcut_head_trains_beside_the_model_and_is_left_out_of_what_reads(tiny_model, tmp_path):
+    """Retsinas et al.'s auxiliary CTC head: a second output while training (kept in last.keras to
+    resume), gone from model.keras and model.onnx; a run from a model without one starts it as built."""
+    import keras
+    import onnx
+
+    from htr_core.training.train import TrainConfig, train
+
+    source, _, _ = tiny_model
+    config = TrainConfig(model_dir=tmp_path / "run", pairs_dirs=(tmp_path,), batch_size=2, epochs=1,
+                         max_steps_per_epoch=2, verbose=0, init_from=source,
+                         model_overrides={**TINY, "shortcut_weight": 0.1})
+    for index, text in enumerate(["cat", "dog", "hat"]):
+        from PIL import Image
+
+        Image.fromarray(draw_text(text)).save(tmp_path / f"{index}.png")
+        (tmp_path / f"{index}.txt").write_text(text)
+    train(config)
+    train(TrainConfig(**{**config.__dict__, "epochs": 2}))  # resumed, with the head
+    run = tmp_path / "run"
+    assert ModelConfig.load(run).shortcut_weight == 0.1
+    assert len(keras.models.load_model(run / "last.keras", compile=False).outputs) == 2
+    assert len(keras.models.load_model(run / "model.keras", compile=False).outputs) == 1
+    assert len(onnx.load(str(run / "model.onnx")).graph.output) == 1
+    state = json.loads((run / "train_state.json").read_text())
+    assert [h["epoch"] for h in state["history"]] == [1, 2] and all(np.isfinite(h["loss"]) for h in state["history"])
+    logits = Recognizer(run).run_model(Recognizer(run).prepare([draw_text("cat")])[0])
+    assert logits.shape == (1, 32, 80) and np.isfinite(logits).all()

@@ -49,6 +49,11 @@ class ModelConfig:
     lstm_units: int = 128
     lstm_layers: int = 2
     dropout: float = 0.2
+    # Training only: the share of the loss given to a CTC "shortcut" head, a 1-D convolution
+    # straight on the convolutions' sequence (Retsinas et al., "Best practices for a handwritten
+    # text recognition system"), which pushes them to read on their own; 0: no such head. The
+    # exported model has no shortcut head either way.
+    shortcut_weight: float = 0.0
     decoder: DecoderConfig = DecoderConfig()
     # line models: the word model's check on their readings (None: not tuned, not checked)
     word_check: WordCheckConfig | None = None

@@ -24,11 +24,15 @@ log = logging.getLogger(__name__)
 QUANTIZED_OPS = ["LSTM", "MatMul"]  # onnxruntime op types stored as int8
 
 
+SHORTCUT_LAYER = "shortcut"
+
+
 def build_crnn(config: ModelConfig, charset: Charset) -> keras.Model:
     """Conv blocks -> (time, features) -> BiLSTM x N -> per-step logits (blank = index 0).
 
     The first two blocks pool 2x2, the last few pool only the height, so the time axis keeps
-    width/4 steps: room for about two steps per character.
+    width/4 steps: room for about two steps per character. With ``config.shortcut_weight`` the
+    model has a second output for training, a 1-D convolution's logits on the conv sequence.
     """
     if config.height % 32:
         raise ValueError("height must be a multiple of 32")
@@ -47,15 +51,25 @@ def build_crnn(config: ModelConfig, charset: Charset) -> keras.Model:
             height //= 2
     if height != 1:
         raise ValueError(f"conv stack leaves height {height}; use more conv blocks")
-    x = layers.Reshape((-1, config.conv_filters[-1]), name="to_sequence")(x)
-    x = layers.Dropout(config.dropout, name="drop_features")(x)
+    sequence = layers.Reshape((-1, config.conv_filters[-1]), name="to_sequence")(x)
+    x = layers.Dropout(config.dropout, name="drop_features")(sequence)
     for index in range(config.lstm_layers):
         x = layers.Bidirectional(
             layers.LSTM(config.lstm_units, return_sequences=True, dropout=config.dropout / 2),
             name=f"bilstm{index}",
         )(x)
     logits = layers.Dense(charset.num_classes, name="logits")(x)
-    return keras.Model(inputs, logits, name=f"crnn_{config.name}")
+    if not config.shortcut_weight:
+        return keras.Model(inputs, logits, name=f"crnn_{config.name}")
+    shortcut = layers.Conv1D(charset.num_classes, 3, padding="same", name=SHORTCUT_LAYER)(sequence)
+    return keras.Model(inputs, [logits, shortcut], name=f"crnn_{config.name}")
+
+
+def reading_part(model: keras.Model) -> keras.Model:
+    """The model as it reads: its main output only (a model trained with a shortcut head has two)."""
+    if len(model.outputs) == 1:
+        return model
+    return keras.Model(model.inputs, model.get_layer("logits").output, name=model.name)
 
 
 def _height_pools(height: int) -> int:
@@ -66,7 +80,7 @@ def _height_pools(height: int) -> int:
 def save_model_dir(model: keras.Model, config: ModelConfig, charset: Charset, model_dir: Path) -> None:
     model_dir = Path(model_dir)
     model_dir.mkdir(parents=True, exist_ok=True)
-    model.save(model_dir / KERAS_FILE)
+    reading_part(model).save(model_dir / KERAS_FILE)
     charset.save(model_dir / CHARSET_FILE)
     (model_dir / CONFIG_FILE).write_text(config.to_json() + "\n")
 

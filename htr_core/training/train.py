@@ -19,7 +19,7 @@ from htr_core.data.batching import make_batch, max_label_length, usable_indices
 from htr_core.data.dataset import ConcatDataset, Dataset, FileDataset, Sample, SampledDataset
 from htr_core.decoding.ctc import best_path, log_softmax
 from htr_core.evaluation.metrics import error_rates
-from htr_core.training.model import build_crnn, export_onnx, load_keras_model, save_model_dir
+from htr_core.training.model import build_crnn, export_onnx, load_keras_model, reading_part, save_model_dir
 from htr_core.recognition.model_config import CHARSET_FILE, KERAS_FILE, LR_SCHEDULES, ONNX_FILE, ModelConfig
 from htr_core.types import check_keys
 
@@ -102,21 +102,24 @@ def epochs_trained(model_dir: Path) -> int:
 
 def copy_weights(source, source_charset: Charset, target, target_charset: Charset) -> None:
     """``source``'s weights into ``target``; where the charsets differ, each output class starts
-    from the source class of the same character (or its unaccented letter), new ones as built."""
-    if source_charset == target_charset:
-        target.set_weights(source.get_weights())
-        return
+    from the source class of the same character (or its unaccented letter), new ones as built.
+    Layers the source lacks (a shortcut head) start as built."""
     rows = target_charset.remap_rows(source_charset)
+    sources = {layer.name: layer for layer in source.layers}
     for layer in target.layers:
-        weights = source.get_layer(layer.name).get_weights()
-        if layer.name == "logits":
+        if layer.name not in sources:
+            log.info("%s: not in the source model, starts as built", layer.name)
+            continue
+        weights = sources[layer.name].get_weights()
+        if layer.name == "logits" and source_charset != target_charset:
             kernel, bias = layer.get_weights()
             known = rows >= 0
             kernel[:, known], bias[known] = weights[0][:, rows[known]], weights[1][rows[known]]
             bias[~known] = bias[known].min() if known.any() else bias[~known]
             weights = [kernel, bias]
         layer.set_weights(weights)
-    log.info("output classes copied from %d of %d characters", int((rows[1:] >= 0).sum()), len(rows) - 1)
+    if source_charset != target_charset:
+        log.info("output classes copied from %d of %d characters", int((rows[1:] >= 0).sum()), len(rows) - 1)
 
 
 Parts = tuple[list[Dataset], list[Dataset]]  # (training, held-out) datasets of one source
@@ -275,7 +278,8 @@ def _keras_sequence(dataset: Dataset, indices: np.ndarray, charset: Charset, mod
             batch_indices = self.order[step * batch_size : (step + 1) * batch_size]
             rng = np.random.default_rng((seed, self.epoch, step)) if augment else None
             batch = make_batch(dataset, batch_indices, charset, model_config.height, model_config.width, rng)
-            return batch.images, batch.labels
+            # A shortcut head learns the same labels as the main output.
+            return batch.images, ((batch.labels, batch.labels) if model_config.shortcut_weight else batch.labels)
 
         def on_epoch_end(self):
             self.epoch += 1
@@ -328,7 +332,7 @@ def train(config: TrainConfig) -> dict:
             state["learning_rate"] = cosine_learning_rate(config.learning_rate, epoch, config.epochs)
             model.optimizer.learning_rate.assign(state["learning_rate"])
         history = model.fit(sequence, epochs=epoch + 1, initial_epoch=epoch, verbose=config.verbose)
-        refs, hyps = predict_texts(model, holdout_set, holdout_indices, charset, model_config)
+        refs, hyps = predict_texts(reading_part(model), holdout_set, holdout_indices, charset, model_config)
         _record_epoch(state, config, model, float(history.history["loss"][-1]), error_rates(refs, hyps) if refs else None)
         if state["stale_epochs"] == 0:
             save_model_dir(model, model_config, charset, model_dir)
@@ -362,7 +366,12 @@ def _start_or_resume(config: TrainConfig, model_config: ModelConfig, charset: Ch
                          model, charset)
             state["prior_epochs"] = epochs_trained(config.init_from)
             log.info("initialised weights from %s (%d epochs)", config.init_from, state["prior_epochs"])
-    model.compile(optimizer=keras.optimizers.Adam(state["learning_rate"], clipnorm=5.0), loss=keras.losses.CTC())
+    optimizer = keras.optimizers.Adam(state["learning_rate"], clipnorm=5.0)
+    if model_config.shortcut_weight:
+        model.compile(optimizer=optimizer, loss=[keras.losses.CTC(), keras.losses.CTC()],
+                      loss_weights=[1.0, model_config.shortcut_weight])
+    else:
+        model.compile(optimizer=optimizer, loss=keras.losses.CTC())
     return model, state
 
 
