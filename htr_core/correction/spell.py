@@ -2,7 +2,9 @@
 
 Only runs of letters are corrected; a token touching a digit ("3rd", "B52") is left alone, as
 are single letters and words in capitals (names and acronyms on forms: "LAUMONIER", "NASA"),
-as word processors do by default. The word list is injectable, so a user's own vocabulary can be added.
+as word processors do by default. One exception: a word with a single digit that looks like a
+letter ("hell0", "n0te") is that letter where that makes a known word. The word list is
+injectable, so a user's own vocabulary can be added.
 """
 
 from __future__ import annotations
@@ -20,6 +22,9 @@ _TOKEN = re.compile(r"[^\W_]+")  # runs of letters and digits, accented letters 
 # Two-edit candidates grow with the square of the length; longer words get one edit (as accurate,
 # a quarter of the time: docs/PIPELINE.md).
 MAX_TWO_EDIT_LENGTH = 5
+# Digits a handwritten letter is read as (a lexicon search lets digits through beside a word: "hell0").
+_LOOKALIKE_LETTERS = str.maketrans("015", "ols")
+MIN_LOOKALIKE_LENGTH = 4  # shorter tokens with a digit are more often real ("5am", "A10")
 
 
 def _apply_case(pattern: str, word: str) -> str:
@@ -57,8 +62,25 @@ class SpellCorrector:
             corrected = self._cache[lower] = speller.autocorrect_word(lower)
         return _apply_case(word, corrected)
 
+    def letters_for_digit(self, word: str) -> str:
+        """``word`` with its one look-alike digit read as the letter where that makes a known
+        word ("hell0" -> "hello", "N0TE" -> "NOTE"); otherwise as it is ("B52", "1985", "3rd")."""
+        digits = [char for char in word if char.isdigit()]
+        letters = [char for char in word if not char.isdigit()]
+        if (len(word) < MIN_LOOKALIKE_LENGTH or len(digits) != 1 or digits[0] not in "015"
+                or not self._letters.issuperset(letters)):
+            return word
+        read = word.translate(_LOOKALIKE_LETTERS)
+        if read.lower() not in self._speller.nlp_data:
+            return word
+        return read.upper() if "".join(letters).isupper() else read
+
+    def correct_digits(self, text: str) -> str:
+        """``text`` with only ``letters_for_digit`` applied (for a lexicon decoder's reading)."""
+        return _TOKEN.sub(lambda match: self.letters_for_digit(match.group(0)), text)
+
     def correct(self, text: str) -> str:
-        return _TOKEN.sub(lambda match: self.correct_word(match.group(0)), text)
+        return _TOKEN.sub(lambda match: self.correct_word(self.letters_for_digit(match.group(0))), text)
 
 
 def correct_reading(reading: Decoded, corrector: SpellCorrector | None) -> str:
@@ -67,8 +89,11 @@ def correct_reading(reading: Decoded, corrector: SpellCorrector | None) -> str:
     A lexicon decoder (word beam search) has already weighed its dictionary against what the
     network saw, so its reading is the correction: the spell checker, blind to the image, is not
     run over it. It only made such readings worse (``benchmarks/tune_decoder.py`` prints by how
-    much), mostly by changing names and words the decoder had let through on purpose.
+    much), mostly by changing names and words the decoder had let through on purpose. Only a
+    digit read for a letter beside a word ("hell0") is mended there.
     """
-    if reading.free_text is not None or corrector is None:
+    if corrector is None:
         return reading.text
+    if reading.free_text is not None:
+        return corrector.correct_digits(reading.text)
     return corrector.correct(reading.text)
