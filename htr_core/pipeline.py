@@ -11,7 +11,7 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Sequence
+from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -213,9 +213,9 @@ class Pipeline:
         return PageResult(segmentation.width, segmentation.height, kept, "page", self._page_reader().name)
 
     def _in_order(self, read: Callable[[Sequence[int]], list[LineResult]],
-                  batches: Iterable[Sequence[int]]) -> Iterator[list[LineResult]]:
-        """``read`` of each batch, in order: ``workers`` batches at a time."""
-        if self.workers == 1:
+                  batches: Sequence[Sequence[int]]) -> Iterator[list[LineResult]]:
+        """``read`` of each batch, in order: ``workers`` batches at a time (a lone batch on this thread)."""
+        if self.workers == 1 or len(batches) < 2:
             yield from map(read, batches)
             return
         with ThreadPoolExecutor(self.workers, thread_name_prefix="htr-read") as pool:
