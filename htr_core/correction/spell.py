@@ -65,6 +65,8 @@ class SpellCorrector:
     def letters_for_digit(self, word: str) -> str:
         """``word`` with its one look-alike digit read as the letter where that makes a known
         word ("hell0" -> "hello", "N0TE" -> "NOTE"); otherwise as it is ("B52", "1985", "3rd")."""
+        if word.isalpha():  # most tokens: nothing to look at
+            return word
         digits = [char for char in word if char.isdigit()]
         letters = [char for char in word if not char.isdigit()]
         if (len(word) < MIN_LOOKALIKE_LENGTH or len(digits) != 1 or digits[0] not in "015"

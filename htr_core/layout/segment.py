@@ -449,9 +449,10 @@ def segment_page(grey: np.ndarray, settings: SegmentationSettings | None = None)
         members[majority[c.label]].append(c)
     pixels = _LinePixels(ys, xs, owner, line_count)
     lines, images = [], []
-    for index in _without_lines_cut_by_the_edge(pixels, pixels.kept(settings.min_line_ink), ink.shape[0]):
+    boxes = _without_lines_cut_by_the_edge({index: pixels.box(index) for index in pixels.kept(settings.min_line_ink)},
+                                           ink.shape[0])
+    for index, box in boxes.items():
         line_scale = writing_height(members[index]) or scale
-        box = pixels.box(index)
         box, keep = _without_stray_ends(box, line_of[box.y0:box.y1, box.x0:box.x1] == index + 1, line_scale)
         lines.append(_line_segment(box, keep, line_scale, settings))
         images.append(_clean_crop(deskewed, labels, box, keep))
@@ -528,18 +529,17 @@ class _LinePixels:
 CUT_LINE_HEIGHT = 0.5  # a line cut by the image's edge under half as tall as the others is a fragment
 
 
-def _without_lines_cut_by_the_edge(pixels: _LinePixels, kept: list[int], page_height: int) -> list[int]:
-    """``kept`` without lines that touch the top or bottom edge and are far shorter than the
-    others: the tips of a line the crop cut off (a line cropped from a page shows its neighbours'
-    ascenders or descenders), not a line to read."""
-    boxes = {index: pixels.box(index) for index in kept}
-    fragments = []
-    for index, box in boxes.items():
+def _without_lines_cut_by_the_edge(boxes: dict[int, Box], page_height: int) -> dict[int, Box]:
+    """``boxes`` (line -> box) without lines that touch the top or bottom edge and are far shorter
+    than the others: the tips of a line the crop cut off (a line cropped from a page shows its
+    neighbours' ascenders or descenders), not a line to read."""
+    def is_fragment(index: int, box: Box) -> bool:
+        if box.y0 > 1 and box.y1 < page_height - 1:
+            return False
         others = [other.height for other_index, other in boxes.items() if other_index != index]
-        at_edge = box.y0 <= 1 or box.y1 >= page_height - 1
-        if others and at_edge and box.height < CUT_LINE_HEIGHT * float(np.median(others)):
-            fragments.append(index)
-    return [index for index in kept if index not in fragments]
+        return bool(others) and box.height < CUT_LINE_HEIGHT * float(np.median(others))
+
+    return {index: box for index, box in boxes.items() if not is_fragment(index, box)}
 
 
 STRAY_GAP = 3.0  # a speck this many writing heights beyond the rest of its line's ink ...
