@@ -199,7 +199,8 @@ Measured on {date.today().isoformat()} with `.venv/bin/python benchmarks/model_c
 (which runs the same code as `python -m htr_core --mode validate`). CER/WER are summed over each set;
 "exact" is the share of items read exactly (word accuracy for word sets); case-insensitive scoring
 lower-cases and keeps letters, digits and spaces; "corrected" is after `autocorrect` spell correction
-for best path and beam search, while word beam search's reading is its own correction (the same).
+for best path and beam search, while word beam search's reading is its own correction (the same,
+but for a digit read for a letter beside a word: "hell0" -> "hello").
 Names are capitals; score them case-insensitively. Decoding as `config.json` sets it: word beam
 search over the {config.decoder.lexicon_size} most frequent words of the set's language (English; French for Copiste), prior weight {config.decoder.lm_weight}, out-of-lexicon
 margin {config.decoder.oov_margin} nats (default decoder: {config.decoder.name}){packing}.{checked}
