@@ -211,6 +211,13 @@ def test_a_handwritten_label_just_under_small_print_gets_a_line_of_its_own_on_a_
     assert score.matched == score.truth == 24 and score.predicted == 26
 
 
+def test_lines_rising_at_different_slopes_are_found_apart_on_a_real_page():
+    # A crowded page whose lines fan out: found straight across the page, 5 of its 18 lines
+    # were merged with a neighbour or split between two.
+    score = _copiste_train_page_score("imp_wikitexte_0164_1.jpg")
+    assert score.matched == score.truth == 18
+
+
 def test_line_images_match_their_boxes_and_words_cut_from_them():
     page, _ = draw_page(TEXT)
     result = segment_page(page)

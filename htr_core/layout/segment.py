@@ -2,8 +2,9 @@
 
 Blocks: logos and seals dropped, the ink cut into bands at blank rows and the bands into blocks
 side by side at blank gutters. Lines: in each block, the peaks of the deskewed ink's row
-profile are the lines' cores, and the cheapest paths through the least ink separate
-neighbours; a component a path cuts goes back whole to its line unless it reaches two cores.
+profile are the lines, each followed along its own course (``line_tracks``), and the cheapest
+paths through the least ink separate neighbours; a component a path cuts goes back whole to its
+line unless it reaches two lines' cores.
 Words: gaps in a line's column profile wider than a share of its writing height. Boxes are in
 the image given and, for crops, in the deskewed page."""
 
@@ -16,6 +17,7 @@ from typing import Iterator
 import cv2
 import numpy as np
 
+from htr_core.layout.line_tracks import line_tracks
 from htr_core.layout.pageprep import estimate_skew, find_ink, rotate, rotation_matrix
 from htr_core.layout.sheet import Sheet, find_sheet
 from htr_core.recognition.crops import true_runs
@@ -42,6 +44,9 @@ class SegmentationSettings:
     # Look again for lines in this share of a block's width on its left, where a paragraph's short
     # last line has as much ink as a full line (0: off).
     short_lines: float = 0.5
+    # Follow each line's own course through windows this many writing heights apart, so lines
+    # rising at different slopes stay apart (0: each line straight across its block).
+    line_windows: float = 8.0
 
     @classmethod
     def for_drawing(cls) -> "SegmentationSettings":
@@ -175,13 +180,15 @@ def separated_groups(components: list[_Component], axis: int, length: int, gap: 
 @dataclass(frozen=True, eq=False)
 class _Block:
     """Text that gets lines of its own: its components, writing height, top row, ink (its
-    components' ink in its rows, across the page) and line peaks (rows from its top)."""
+    components' ink in its rows, across the page), the peaks of its row profile (rows from its
+    top) and its lines' tracks (each line's core row at every column, from its top)."""
 
     components: list[_Component]
     scale: float
     top: int
     ink: np.ndarray
     peaks: list[int]
+    tracks: np.ndarray
 
 
 def _block(components: list[_Component], labels: np.ndarray, label_count: int, scale: float,
@@ -200,7 +207,23 @@ def _block(components: list[_Component], labels: np.ndarray, label_count: int, s
         left = min(c.x0 for c in components)
         strip = profile_ink[:, left:left + int(settings.short_lines * (max(c.x1 for c in components) - left))]
         peaks = _with_short_lines(peaks, find_line_peaks(strip.sum(axis=1), sigma, settings.min_line_prominence))
-    return _Block(components, scale, top, ink, peaks)
+    return _Block(components, scale, top, ink, peaks, _tracks(profile_ink, peaks, sigma, scale, settings))
+
+
+LONE_LINE_SPACING = 2.5  # the line spacing assumed, in writing heights, in a block of one line
+MIN_WINDOW_INK = 0.5  # a window with less ink than this many squared writing heights has no lines
+
+
+def _tracks(profile_ink: np.ndarray, peaks: list[int], sigma: float, scale: float,
+            settings: "SegmentationSettings") -> np.ndarray:
+    """The block's lines' tracks: followed window by window, or straight at the profile's peaks."""
+    straight = np.repeat(np.array(peaks, dtype=np.int64)[:, None], profile_ink.shape[1], axis=1)
+    if not settings.line_windows or not peaks:
+        return straight
+    spacing = float(np.median(np.diff(peaks))) if len(peaks) > 1 else LONE_LINE_SPACING * scale
+    tracks = line_tracks(profile_ink, peaks, lambda profile: find_line_peaks(profile, sigma, settings.min_line_prominence),
+                         max(4, int(settings.line_windows * scale)), spacing, MIN_WINDOW_INK * scale ** 2)
+    return tracks if len(tracks) else straight
 
 
 SHORT_LINE_APART = 0.6  # a strip's peak is a line of its own this far (in line spacings) from the others
@@ -316,36 +339,47 @@ def find_line_peaks(profile: np.ndarray, scale: float, prominence: float) -> lis
     return [min(max(p - pad, 0), len(profile) - 1) for p in peaks]
 
 
-def separating_seams(ink: np.ndarray, peaks: list[int]) -> np.ndarray:
-    """For each pair of neighbouring line cores, the row at every column of the cheapest
+def separating_seams(ink: np.ndarray, tracks: np.ndarray, window: int | None = None) -> np.ndarray:
+    """For each pair of neighbouring line tracks, the row at every column of the cheapest
     left-to-right path between them: it crosses as little ink as it can, and otherwise keeps to
-    the rows with the least ink. Shape (len(peaks) - 1, width).
+    the rows with the least ink (across the block, or across ``window`` columns around each
+    column). Shape (len(tracks) - 1, width).
 
     Cutting along these paths, not at one straight row, keeps slanted and wavy lines whole, and
     a word whose descender touches the line below is cut at the touch instead of moving whole
     into the wrong line.
     """
     height, width = ink.shape
-    pairs = len(peaks) - 1
+    pairs = len(tracks) - 1
     if pairs <= 0:
         return np.zeros((0, width), dtype=np.int64)
-    # Paths are found on columns pooled SEAM_POOL at a time (a path moves a row per pooled
-    # column): a page takes tens of milliseconds instead of hundreds.
+    # Paths are found on columns pooled SEAM_POOL at a time: a path moves a row per pooled
+    # column from the course of the track above it, and a page takes tens of milliseconds.
     pooled_width = -(-width // SEAM_POOL)
     padded_ink = np.zeros((height, pooled_width * SEAM_POOL), dtype=np.uint8)  # a byte a pixel, not eight
     padded_ink[:, :width] = ink
     pooled = padded_ink.reshape(height, pooled_width, SEAM_POOL).sum(axis=2, dtype=np.float64)
-    span = max(b - a for a, b in zip(peaks, peaks[1:])) + 1
-    row_ink = pooled.sum(axis=1)
-    # Cost of each cell: crossing ink dominates; the row's share of ink steers the path to the
-    # valley between the lines where the paper is blank. Rows past a pair's cores are closed.
-    cost = np.full((pairs, span, pooled_width), np.inf)
-    for i, (a, b) in enumerate(zip(peaks, peaks[1:])):
-        rows = row_ink[a:b + 1]
-        cost[i, :b - a + 1] = INK_CROSSING_COST * pooled[a:b + 1] + (rows / max(rows.max(), 1.0))[:, None]
-    total = cost[:, :, 0].copy()
-    moves = np.zeros((pairs, span, pooled_width), dtype=np.int8)
-    padded = np.full((pairs, span + 2), np.inf)
+    if window:
+        row_ink = cv2.blur(pooled, (max(1, window // SEAM_POOL), 1), borderType=cv2.BORDER_REPLICATE).T
+    else:
+        row_ink = np.broadcast_to(pooled.sum(axis=1), (pooled_width, height))
+    crossings = np.ascontiguousarray(pooled.T)
+    tops, bottoms = tracks[:-1, ::SEAM_POOL], tracks[1:, ::SEAM_POOL]
+    offsets = np.arange(int((bottoms - tops).max()) + 1)
+
+    def column_cost(x: int) -> np.ndarray:
+        # Crossing ink dominates; the row's share of ink steers the path to the valley between
+        # the lines where the paper is blank. Rows past a pair's lower track are closed.
+        rows = tops[:, x, None] + offsets
+        closed = rows > bottoms[:, x, None]
+        rows = np.minimum(rows, height - 1)
+        share = np.where(closed, 0.0, row_ink[x][rows])
+        share /= np.maximum(share.max(axis=1, keepdims=True), 1.0)
+        return np.where(closed, np.inf, INK_CROSSING_COST * crossings[x][rows] + share)
+
+    total = column_cost(0)
+    moves = np.zeros((pairs, len(offsets), pooled_width), dtype=np.int8)
+    padded = np.full((pairs, len(offsets) + 2), np.inf)
     for x in range(1, pooled_width):
         padded[:, 1:-1] = total
         # From the row above, the same row or the row below; on a tie the first of them.
@@ -354,13 +388,13 @@ def separating_seams(ink: np.ndarray, peaks: list[int]) -> np.ndarray:
         best = np.where(from_stay, stay, best)
         from_below = below < best
         moves[:, :, x] = np.where(from_below, 1, from_stay.astype(np.int8) - 1)
-        total = np.where(from_below, below, best) + cost[:, :, x]
+        total = np.where(from_below, below, best) + column_cost(x)
     seams = np.zeros((pairs, pooled_width), dtype=np.int64)
     row = total.argmin(axis=1)
     for x in range(pooled_width - 1, -1, -1):
         seams[:, x] = row
         row = row + moves[np.arange(pairs), row, x]
-    return np.repeat(seams, SEAM_POOL, axis=1)[:, :width] + np.array(peaks[:-1])[:, None]
+    return np.repeat(seams + tops, SEAM_POOL, axis=1)[:, :width]
 
 
 SEAM_POOL = 4  # columns pooled per step of a separating path
@@ -442,7 +476,7 @@ def segment_page(grey: np.ndarray, settings: SegmentationSettings | None = None)
     line_of, cores, line_count = _lines_of_pixels(components, labels, scale, settings)
     ys, xs = np.nonzero(line_of)
     owner = line_of[ys, xs] - 1
-    owner, majority = _keep_reaching_strokes_whole(labels[ys, xs], owner, cores.of(ys, owner), line_count)
+    owner, majority = _keep_reaching_strokes_whole(labels[ys, xs], owner, cores.of(ys, xs, owner), line_count)
     line_of[ys, xs] = owner + 1
     members: list[list[_Component]] = [[] for _ in range(line_count)]
     for c in components:
@@ -462,27 +496,35 @@ def segment_page(grey: np.ndarray, settings: SegmentationSettings | None = None)
 
 
 class _LineCores:
-    """The rows of each line's core (around its densest row), a table row per block: blocks side
-    by side share rows, and a page-sized map of cores would cost as much as the page's labels."""
+    """Each line's core at every column: its track, give or take a share of its block's writing
+    height (a table row per line, not a page-sized map, which would cost as much as the labels)."""
 
-    def __init__(self, height: int):
-        self.height = height
+    def __init__(self) -> None:
         self.rows: list[np.ndarray] = []
+        self.half_heights: list[int] = []
         self.block_of_line: list[int] = []
+        self.blocks = 0
 
-    def add(self, block: _Block, first_line: int) -> None:
-        rows = np.zeros(self.height, dtype=np.int32)
-        half_core = max(1, int(CORE_HALF_HEIGHT * block.scale))
-        for number, peak in enumerate(block.peaks, start=first_line + 1):
-            rows[max(0, block.top + peak - half_core):block.top + peak + half_core + 1] = number
-        self.block_of_line += [len(self.rows)] * len(block.peaks)
-        self.rows.append(rows)
+    def add(self, block: _Block) -> None:
+        for track in block.tracks:
+            self.rows.append(track + block.top)
+            self.half_heights.append(max(1, int(CORE_HALF_HEIGHT * block.scale)))
+            self.block_of_line.append(self.blocks)
+        self.blocks += 1
 
-    def of(self, ys: np.ndarray, lines: np.ndarray) -> np.ndarray:
-        """The core (a line index; -1: none) each pixel at row ``ys`` of line ``lines`` lies in."""
+    def of(self, ys: np.ndarray, xs: np.ndarray, lines: np.ndarray) -> np.ndarray:
+        """The core (a line index; -1: none) each pixel at ``ys``, ``xs`` of line ``lines`` lies in:
+        its own line's or a neighbour's in the same block."""
+        core = np.full(len(ys), -1, dtype=np.int64)
         if not self.rows:
-            return np.full(len(ys), -1, dtype=np.int32)
-        return np.stack(self.rows)[np.asarray(self.block_of_line)[lines], ys] - 1
+            return core
+        rows, half, block = np.stack(self.rows), np.array(self.half_heights), np.array(self.block_of_line)
+        for step in (0, -1, 1):
+            other = np.clip(lines + step, 0, len(rows) - 1)
+            hit = ((core < 0) & (other == lines + step) & (block[other] == block[lines])
+                   & (np.abs(ys - rows[other, xs]) <= half[other]))
+            core[hit] = other[hit]
+        return core
 
 
 def _lines_of_pixels(components: list[_Component], labels: np.ndarray, scale: float,
@@ -490,19 +532,20 @@ def _lines_of_pixels(components: list[_Component], labels: np.ndarray, scale: fl
     """Each ink pixel of a kept component numbered with its line (from 1; 0: none), the lines'
     cores, and the line count."""
     line_of = np.zeros(labels.shape, dtype=np.int32)
-    cores = _LineCores(labels.shape[0])
+    cores = _LineCores()
     line_count = 0
     # Each block gets its own writing height: a printed header and the handwriting under it
     # differ in scale, and one smoothing for both would merge or split their lines.
     for block in text_blocks(components, labels, scale, settings):
-        seams = separating_seams(block.ink, block.peaks)
+        window = 2 * int(settings.line_windows * block.scale) if settings.line_windows else None
+        seams = separating_seams(block.ink, block.tracks, window)
         ys, xs = np.nonzero(block.ink)
         below = np.zeros(len(ys), dtype=np.int32)  # seams above each pixel, a seam at a time:
         for seam in seams:  # a (seams x pixels) table would take gigabytes on a large page
             below += seam[xs] < ys
         line_of[ys + block.top, xs] = line_count + 1 + below
-        cores.add(block, line_count)
-        line_count += len(block.peaks)
+        cores.add(block)
+        line_count += len(block.tracks)
     return line_of, cores, line_count
 
 
