@@ -218,6 +218,19 @@ def test_lines_rising_at_different_slopes_are_found_apart_on_a_real_page():
     assert score.matched == score.truth == 18
 
 
+def test_a_one_word_last_line_is_kept_and_a_thin_stroke_left_out():
+    # "Voila." holds 13% of a full line's ink, under the share that makes a line on ink alone.
+    page, truth = draw_page(["the quick brown fox jumps over the lazy dog",
+                             "and then it sleeps all day in the warm sun", "Voila."], line_gap=60)
+    page = page.copy()
+    gap_row = (truth[0][3] + truth[1][1]) // 2
+    page[gap_row:gap_row + 3, 500:700] = 20  # a rule's remnant between the lines, as wide as a word
+    result = segment_page(page, SegmentationSettings(deskew=False))
+    check_invariants(result, page.shape)
+    assert match_boxes([line.box for line in result.page_lines], [Box(*box) for box in truth]).matched == 3
+    assert len(result.page_lines) == 3
+
+
 def test_line_images_match_their_boxes_and_words_cut_from_them():
     page, _ = draw_page(TEXT)
     result = segment_page(page)

@@ -483,8 +483,7 @@ def segment_page(grey: np.ndarray, settings: SegmentationSettings | None = None)
         members[majority[c.label]].append(c)
     pixels = _LinePixels(ys, xs, owner, line_count)
     lines, images = [], []
-    boxes = _without_lines_cut_by_the_edge({index: pixels.box(index) for index in pixels.kept(settings.min_line_ink)},
-                                           ink.shape[0])
+    boxes = _without_lines_cut_by_the_edge(pixels.kept(settings.min_line_ink), ink.shape[0])
     for index, box in boxes.items():
         line_scale = writing_height(members[index]) or scale
         box, keep = _without_stray_ends(box, line_of[box.y0:box.y1, box.x0:box.x1] == index + 1, line_scale)
@@ -549,6 +548,10 @@ def _lines_of_pixels(components: list[_Component], labels: np.ndarray, scale: fl
     return line_of, cores, line_count
 
 
+SHORT_LINE_WIDTH = 1.5  # a line under the ink share of a line, this many median line heights wide ...
+SHORT_LINE_DENSITY = 0.5  # ... and inking its columns this densely beside the full lines, is a short line
+
+
 class _LinePixels:
     """The ink pixels of every line, grouped by line (one sort, not a pass over every pixel per line)."""
 
@@ -558,10 +561,20 @@ class _LinePixels:
         self.order = np.argsort(owner, kind="stable")
         self.starts = np.searchsorted(owner[self.order], np.arange(line_count + 1))
 
-    def kept(self, min_share: float) -> list[int]:
-        """The lines with at least ``min_share`` of the median line's ink (the rest are noise)."""
-        typical = float(np.median(self.totals[self.totals > 0])) if self.totals.any() else 0.0
-        return [index for index, total in enumerate(self.totals) if total and total >= min_share * typical]
+    def kept(self, min_share: float) -> dict[int, Box]:
+        """The boxes of the lines with at least ``min_share`` of the median line's ink, and of the
+        short lines among the rest: a word or two as densely inked, column for column, as the
+        full lines. The rest are noise (specks, a stroke's tip, a page edge)."""
+        lines = np.flatnonzero(self.totals)
+        if lines.size == 0:
+            return {}
+        boxes = {int(index): self.box(int(index)) for index in lines}
+        full = {index for index in boxes if self.totals[index] >= min_share * np.median(self.totals[lines])}
+        height = float(np.median([box.height for box in boxes.values()]))
+        density = float(np.median([self.totals[index] / boxes[index].width for index in full]))
+        return {index: box for index, box in boxes.items()
+                if index in full or (box.width >= SHORT_LINE_WIDTH * height
+                                     and self.totals[index] / box.width >= SHORT_LINE_DENSITY * density)}
 
     def box(self, index: int) -> Box:
         mine = self.order[self.starts[index]:self.starts[index + 1]]
