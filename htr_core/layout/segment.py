@@ -360,27 +360,32 @@ def separating_seams(ink: np.ndarray, tracks: np.ndarray, window: int | None = N
     padded_ink[:, :width] = ink
     pooled = padded_ink.reshape(height, pooled_width, SEAM_POOL).sum(axis=2, dtype=np.float64)
     if window:
-        row_ink = cv2.blur(pooled, (max(1, window // SEAM_POOL), 1), borderType=cv2.BORDER_REPLICATE).T
+        row_ink = np.ascontiguousarray(cv2.blur(pooled, (max(1, window // SEAM_POOL), 1),
+                                                borderType=cv2.BORDER_REPLICATE).T)
     else:
-        row_ink = np.broadcast_to(pooled.sum(axis=1), (pooled_width, height))
+        row_ink = np.tile(pooled.sum(axis=1), (pooled_width, 1))
     crossings = np.ascontiguousarray(pooled.T)
     tops, bottoms = tracks[:-1, ::SEAM_POOL], tracks[1:, ::SEAM_POOL]
     offsets = np.arange(int((bottoms - tops).max()) + 1)
 
-    def column_cost(x: int) -> np.ndarray:
+    def cost_of_columns(start: int) -> np.ndarray:
         # Crossing ink dominates; the row's share of ink steers the path to the valley between
         # the lines where the paper is blank. Rows past a pair's lower track are closed.
-        rows = tops[:, x, None] + offsets
-        closed = rows > bottoms[:, x, None]
-        rows = np.minimum(rows, height - 1)
-        share = np.where(closed, 0.0, row_ink[x][rows])
+        stop = min(start + SEAM_CHUNK, pooled_width)
+        rows = tops[:, None, start:stop] + offsets[None, :, None]
+        closed = rows > bottoms[:, None, start:stop]
+        cells = np.minimum(rows, height - 1) + height * np.arange(start, stop)
+        share = np.where(closed, 0.0, np.take(row_ink, cells))
         share /= np.maximum(share.max(axis=1, keepdims=True), 1.0)
-        return np.where(closed, np.inf, INK_CROSSING_COST * crossings[x][rows] + share)
+        return np.where(closed, np.inf, INK_CROSSING_COST * np.take(crossings, cells) + share)
 
-    total = column_cost(0)
+    cost = cost_of_columns(0)
+    total = cost[:, :, 0].copy()
     moves = np.zeros((pairs, len(offsets), pooled_width), dtype=np.int8)
     padded = np.full((pairs, len(offsets) + 2), np.inf)
     for x in range(1, pooled_width):
+        if x % SEAM_CHUNK == 0:
+            cost = cost_of_columns(x)
         padded[:, 1:-1] = total
         # From the row above, the same row or the row below; on a tie the first of them.
         best, stay, below = padded[:, :-2] + SEAM_STEP_COST, padded[:, 1:-1], padded[:, 2:] + SEAM_STEP_COST
@@ -388,7 +393,7 @@ def separating_seams(ink: np.ndarray, tracks: np.ndarray, window: int | None = N
         best = np.where(from_stay, stay, best)
         from_below = below < best
         moves[:, :, x] = np.where(from_below, 1, from_stay.astype(np.int8) - 1)
-        total = np.where(from_below, below, best) + column_cost(x)
+        total = np.where(from_below, below, best) + cost[:, :, x % SEAM_CHUNK]
     seams = np.zeros((pairs, pooled_width), dtype=np.int64)
     row = total.argmin(axis=1)
     for x in range(pooled_width - 1, -1, -1):
@@ -398,6 +403,7 @@ def separating_seams(ink: np.ndarray, tracks: np.ndarray, window: int | None = N
 
 
 SEAM_POOL = 4  # columns pooled per step of a separating path
+SEAM_CHUNK = 64  # pooled columns whose costs are computed at once
 CORE_HALF_HEIGHT = 0.2  # a line's core: its densest row, give or take this many writing heights
 MIN_CORE_PIXELS = 3  # ink pixels a component needs in a line's core to be part of that line
 INK_CROSSING_COST = 50.0  # one ink pixel crossed costs this many blank columns walked
