@@ -168,11 +168,13 @@ def main() -> None:
         never += ", IAM-OnDB `val` (selection only) and `dev`"
     if copiste:
         never += ", Copiste `dev`"
+    shortcut = (f"\nTrained with an auxiliary CTC head on the convolutions' sequence (a 1-D convolution, "
+                f"{config.shortcut_weight} of the loss),\nleft out of the files here." if config.shortcut_weight else "")
     card = f"""# {config.name} model ({kind} recognizer)
 
 A CRNN: {len(config.conv_filters)} conv blocks {list(config.conv_filters)}, {config.lstm_layers} BiLSTM layers of
 {config.lstm_units} units, CTC over {recognizer.charset.num_classes - 1} characters{' (English and French letters)' if reads_french else ''} + blank. Input:
-{config.height}×{config.width} grey, ink normalised, text scaled to fit and left-aligned.
+{config.height}×{config.width} grey, ink normalised, text scaled to fit and left-aligned.{shortcut}
 Files: `model.onnx` (inference, ONNX Runtime; LSTM and output weights int8), `model.keras` (training, fallback), `config.json`,
 `charset.txt`.
 
