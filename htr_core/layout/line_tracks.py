@@ -175,9 +175,9 @@ def _rows_at_every_column(tracks: list[_Track], width: int, height: int) -> np.n
     placed: list[np.ndarray] = []
     for track in sorted(tracks, key=lambda t: t.start() - t.end()):
         rows = track.row_at(columns)
-        ends = (min(int(track.start()), width - 1), columns < track.start()), (min(int(track.end()), width - 1), columns > track.end())
-        for end, outside in ends:
+        for end, outside in ((track.start(), columns < track.start()), (track.end(), columns > track.end())):
             if outside.any():
+                end = min(int(end), width - 1)
                 rows[outside] = _kept_in_place(rows[end], end, placed, width)[outside]
         placed.append(rows)
     if not placed:

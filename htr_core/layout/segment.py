@@ -221,8 +221,11 @@ def _tracks(profile_ink: np.ndarray, peaks: list[int], sigma: float, scale: floa
     if not settings.line_windows or not peaks:
         return straight
     spacing = float(np.median(np.diff(peaks))) if len(peaks) > 1 else LONE_LINE_SPACING * scale
-    tracks = line_tracks(profile_ink, peaks, lambda profile: find_line_peaks(profile, sigma, settings.min_line_prominence),
-                         max(4, int(settings.line_windows * scale)), spacing, MIN_WINDOW_INK * scale ** 2)
+    def window_peaks(profile: np.ndarray) -> list[int]:
+        return find_line_peaks(profile, sigma, settings.min_line_prominence)
+
+    tracks = line_tracks(profile_ink, peaks, window_peaks, max(4, int(settings.line_windows * scale)), spacing,
+                         MIN_WINDOW_INK * scale ** 2)
     return tracks if len(tracks) else straight
 
 
