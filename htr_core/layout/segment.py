@@ -352,43 +352,17 @@ def separating_seams(ink: np.ndarray, tracks: np.ndarray, window: int | None = N
     a word whose descender touches the line below is cut at the touch instead of moving whole
     into the wrong line.
     """
-    height, width = ink.shape
     pairs = len(tracks) - 1
     if pairs <= 0:
-        return np.zeros((0, width), dtype=np.int64)
-    # Paths are found on columns pooled SEAM_POOL at a time: a path moves a row per pooled
-    # column from the course of the track above it, and a page takes tens of milliseconds.
-    pooled_width = -(-width // SEAM_POOL)
-    padded_ink = np.zeros((height, pooled_width * SEAM_POOL), dtype=np.uint8)  # a byte a pixel, not eight
-    padded_ink[:, :width] = ink
-    pooled = padded_ink.reshape(height, pooled_width, SEAM_POOL).sum(axis=2, dtype=np.float64)
-    if window:
-        row_ink = np.ascontiguousarray(cv2.blur(pooled, (max(1, window // SEAM_POOL), 1),
-                                                borderType=cv2.BORDER_REPLICATE).T)
-    else:
-        row_ink = np.tile(pooled.sum(axis=1), (pooled_width, 1))
-    crossings = np.ascontiguousarray(pooled.T)
-    tops, bottoms = tracks[:-1, ::SEAM_POOL], tracks[1:, ::SEAM_POOL]
-    offsets = np.arange(int((bottoms - tops).max()) + 1)
-
-    def cost_of_columns(start: int) -> np.ndarray:
-        # Crossing ink dominates; the row's share of ink steers the path to the valley between
-        # the lines where the paper is blank. Rows past a pair's lower track are closed.
-        stop = min(start + SEAM_CHUNK, pooled_width)
-        rows = tops[:, None, start:stop] + offsets[None, :, None]
-        closed = rows > bottoms[:, None, start:stop]
-        cells = np.minimum(rows, height - 1) + height * np.arange(start, stop)
-        share = np.where(closed, 0.0, np.take(row_ink, cells))
-        share /= np.maximum(share.max(axis=1, keepdims=True), 1.0)
-        return np.where(closed, np.inf, INK_CROSSING_COST * np.take(crossings, cells) + share)
-
-    cost = cost_of_columns(0)
+        return np.zeros((0, ink.shape[1]), dtype=np.int64)
+    costs = _SeamCosts(ink, tracks, window)
+    cost = costs.of_columns(0)
     total = cost[:, :, 0].copy()
-    moves = np.zeros((pairs, len(offsets), pooled_width), dtype=np.int8)
-    padded = np.full((pairs, len(offsets) + 2), np.inf)
-    for x in range(1, pooled_width):
+    moves = np.zeros((pairs, costs.span, costs.width), dtype=np.int8)
+    padded = np.full((pairs, costs.span + 2), np.inf)
+    for x in range(1, costs.width):
         if x % SEAM_CHUNK == 0:
-            cost = cost_of_columns(x)
+            cost = costs.of_columns(x)
         padded[:, 1:-1] = total
         # From the row above, the same row or the row below; on a tie the first of them.
         best, stay, below = padded[:, :-2] + SEAM_STEP_COST, padded[:, 1:-1], padded[:, 2:] + SEAM_STEP_COST
@@ -397,12 +371,44 @@ def separating_seams(ink: np.ndarray, tracks: np.ndarray, window: int | None = N
         from_below = below < best
         moves[:, :, x] = np.where(from_below, 1, from_stay.astype(np.int8) - 1)
         total = np.where(from_below, below, best) + cost[:, :, x % SEAM_CHUNK]
-    seams = np.zeros((pairs, pooled_width), dtype=np.int64)
+    seams = np.zeros((pairs, costs.width), dtype=np.int64)
     row = total.argmin(axis=1)
-    for x in range(pooled_width - 1, -1, -1):
+    for x in range(costs.width - 1, -1, -1):
         seams[:, x] = row
         row = row + moves[np.arange(pairs), row, x]
-    return np.repeat(seams + tops, SEAM_POOL, axis=1)[:, :width]
+    return np.repeat(seams + costs.tops, SEAM_POOL, axis=1)[:, :ink.shape[1]]
+
+
+class _SeamCosts:
+    """The cost of each cell (pair of tracks, row below the pair's upper track, column) of the
+    paths between neighbouring tracks. Columns are pooled SEAM_POOL at a time, so a path moves a
+    row per pooled column from the course of the track above it."""
+
+    def __init__(self, ink: np.ndarray, tracks: np.ndarray, window: int | None):
+        self.height, width = ink.shape
+        self.width = -(-width // SEAM_POOL)
+        padded_ink = np.zeros((self.height, self.width * SEAM_POOL), dtype=np.uint8)  # a byte a pixel, not eight
+        padded_ink[:, :width] = ink
+        pooled = padded_ink.reshape(self.height, self.width, SEAM_POOL).sum(axis=2, dtype=np.float64)
+        if window:
+            row_ink = cv2.blur(pooled, (max(1, window // SEAM_POOL), 1), borderType=cv2.BORDER_REPLICATE).T
+        else:
+            row_ink = np.tile(pooled.sum(axis=1), (self.width, 1))
+        self.row_ink, self.crossings = np.ascontiguousarray(row_ink), np.ascontiguousarray(pooled.T)
+        self.tops, self.bottoms = tracks[:-1, ::SEAM_POOL], tracks[1:, ::SEAM_POOL]
+        self.span = int((self.bottoms - self.tops).max()) + 1
+
+    def of_columns(self, start: int) -> np.ndarray:
+        """Costs of SEAM_CHUNK columns from ``start``, shape (pairs, span, columns). Crossing ink
+        dominates; the row's share of ink steers a path to the valley between the lines where the
+        paper is blank. Rows past a pair's lower track are closed."""
+        stop = min(start + SEAM_CHUNK, self.width)
+        rows = self.tops[:, None, start:stop] + np.arange(self.span)[None, :, None]
+        closed = rows > self.bottoms[:, None, start:stop]
+        cells = np.minimum(rows, self.height - 1) + self.height * np.arange(start, stop)
+        share = np.where(closed, 0.0, np.take(self.row_ink, cells))
+        share /= np.maximum(share.max(axis=1, keepdims=True), 1.0)
+        return np.where(closed, np.inf, INK_CROSSING_COST * np.take(self.crossings, cells) + share)
 
 
 SEAM_POOL = 4  # columns pooled per step of a separating path
