@@ -30,6 +30,7 @@ class _Track:
     rows: list[float] = field(default_factory=list)
     ink: float = 0.0
     _sums: list[float] = field(default_factory=lambda: [0.0] * 5)  # n, x, row, x*x, x*row
+    _span: tuple[float, float] = (np.inf, -np.inf)  # first and last column
 
     def add(self, x: float, row: float, ink: float) -> None:
         self.xs.append(x)
@@ -37,6 +38,7 @@ class _Track:
         self.ink += ink
         for index, value in enumerate((1.0, x, row, x * x, x * row)):
             self._sums[index] += value
+        self._span = min(self._span[0], x), max(self._span[1], x)
 
     def course(self) -> tuple[float, float]:
         """The straight line (slope, row at column 0) through the track's peaks, least squares."""
@@ -51,10 +53,10 @@ class _Track:
         return offset + slope * x
 
     def start(self) -> float:
-        return min(self.xs)
+        return self._span[0]
 
     def end(self) -> float:
-        return max(self.xs)
+        return self._span[1]
 
     def covers(self, x: float, margin: float = 0.0) -> bool:
         return self.start() - margin <= x <= self.end() + margin

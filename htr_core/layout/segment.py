@@ -218,15 +218,21 @@ def _tracks(profile_ink: np.ndarray, peaks: list[int], sigma: float, scale: floa
             settings: "SegmentationSettings") -> np.ndarray:
     """The block's lines' tracks: followed window by window, or straight at the profile's peaks."""
     straight = np.repeat(np.array(peaks, dtype=np.int64)[:, None], profile_ink.shape[1], axis=1)
-    if not settings.line_windows or not peaks:
+    window = _track_window(settings, scale)
+    if window is None or not peaks:
         return straight
     spacing = float(np.median(np.diff(peaks))) if len(peaks) > 1 else LONE_LINE_SPACING * scale
+
     def window_peaks(profile: np.ndarray) -> list[int]:
         return find_line_peaks(profile, sigma, settings.min_line_prominence)
 
-    tracks = line_tracks(profile_ink, peaks, window_peaks, max(4, int(settings.line_windows * scale)), spacing,
-                         MIN_WINDOW_INK * scale ** 2)
+    tracks = line_tracks(profile_ink, peaks, window_peaks, window, spacing, MIN_WINDOW_INK * scale ** 2)
     return tracks if len(tracks) else straight
+
+
+def _track_window(settings: "SegmentationSettings", scale: float) -> int | None:
+    """Columns between the windows lines are followed through (None: lines straight across)."""
+    return max(4, int(settings.line_windows * scale)) if settings.line_windows else None
 
 
 SHORT_LINE_APART = 0.6  # a strip's peak is a line of its own this far (in line spacings) from the others
@@ -551,8 +557,8 @@ def _lines_of_pixels(components: list[_Component], labels: np.ndarray, scale: fl
     # Each block gets its own writing height: a printed header and the handwriting under it
     # differ in scale, and one smoothing for both would merge or split their lines.
     for block in text_blocks(components, labels, scale, settings):
-        window = 2 * int(settings.line_windows * block.scale) if settings.line_windows else None
-        seams = separating_seams(block.ink, block.tracks, window)
+        window = _track_window(settings, block.scale)
+        seams = separating_seams(block.ink, block.tracks, 2 * window if window else None)
         ys, xs = np.nonzero(block.ink)
         below = np.zeros(len(ys), dtype=np.int32)  # seams above each pixel, a seam at a time:
         for seam in seams:  # a (seams x pixels) table would take gigabytes on a large page
@@ -584,7 +590,8 @@ class _LinePixels:
         if lines.size == 0:
             return {}
         boxes = {int(index): self.box(int(index)) for index in lines}
-        full = {index for index in boxes if self.totals[index] >= min_share * np.median(self.totals[lines])}
+        typical = float(np.median(self.totals[lines]))
+        full = {index for index in boxes if self.totals[index] >= min_share * typical}
         height = float(np.median([box.height for box in boxes.values()]))
         density = float(np.median([self.totals[index] / boxes[index].width for index in full]))
         return {index: box for index, box in boxes.items()
