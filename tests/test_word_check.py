@@ -182,6 +182,28 @@ def test_lines_are_read_again_with_the_checked_words(word_reader, line_reader):
     assert check(line_reader, [reading], [decoded], [crop]) == [decoded]
 
 
+def test_words_read_surely_by_the_line_model_are_not_read_again(word_reader, line_reader):
+    reading, decoded = line_reading(["sat", "cat"], unsure=(5, {"a": 0.5, "o": 0.45}))
+    crop = np.full((20, 200), 255, np.uint8)
+    crop[5:15, 10:60] = crop[5:15, 110:160] = 0
+    batches = []
+
+    def word_model(batch):
+        batches.append(len(batch))
+        return np.stack([spell("cot")] * len(batch))
+
+    word_reader.recognizer._run = word_model
+    # "sat" (every letter 0.98) stands as read; only "cat" goes to the word model, which reads "cot".
+    [checked] = WordCheck(word_reader, WordCheckConfig(0.5, 0.0, sure_confidence=0.9))(
+        line_reader, [reading], [decoded], [crop])
+    assert batches == [1] and checked.text == "sat cot"
+    # With every letter sure, the word model is not called at all.
+    reading, decoded = line_reading(["sat", "cat"])
+    assert WordCheck(word_reader, WordCheckConfig(0.5, 0.0, sure_confidence=0.9))(
+        line_reader, [reading], [decoded], [crop]) == [decoded]
+    assert batches == [1]
+
+
 def test_word_readings_must_match_the_words_read(word_reader, line_reader):
     reading, decoded = line_reading(["sat", "cat"])
     with pytest.raises(ValueError, match="2 words read by the line model, 1 word crops"):

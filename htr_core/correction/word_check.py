@@ -2,7 +2,8 @@
 word model (which learnt apart and misreads other words), and where the two disagree, the words
 both models (and an English word-pair model) find likeliest together stay.
 
-Candidates: the line model's word and each model's best lexicon words, scored
+Words whose every letter the line model read surely enough stand as read (the word model costs a
+model call a word). Candidates: the line model's word and each model's best lexicon words, scored
 log P_line + word_weight * log P_word over all CTC alignments, plus lm_weight times each word's
 pair score, a line's words chosen together (docs/PIPELINE.md).
 """
@@ -23,7 +24,7 @@ from htr_core.language.bigrams import BigramModel
 from htr_core.layout.word_boxes import word_crops
 from htr_core.recognition.model_config import WordCheckConfig
 from htr_core.recognition.reader import TextReader
-from htr_core.types import Decoded, Reading
+from htr_core.types import CharSpan, Decoded, Reading
 
 log = logging.getLogger(__name__)
 
@@ -70,13 +71,25 @@ def scored_candidates(own: str, texts: Sequence[str], line_frames: np.ndarray, l
     return [WordCandidate(text, float(line), float(word)) for text, line, word in zip(texts, line_scores, word_scores)]
 
 
-def line_candidates(readings: Sequence[Reading], decoded: Sequence[Decoded], word_readings: Sequence[Reading],
-                    line_reader: TextReader, word_reader: TextReader,
+def words_to_reread(decoded: Sequence[Decoded], sure_confidence: float | None) -> list[list[bool]]:
+    """For each line's ``word_runs`` words, whether the word model reads it again: every word
+    unless ``sure_confidence`` is given, then only those with a letter read less surely."""
+    return [[sure_confidence is None or _least_sure_letter(run) < sure_confidence for run in word_runs(line.char_spans)]
+            for line in decoded]
+
+
+def _least_sure_letter(run: Sequence[CharSpan]) -> float:
+    return min(span.confidence for span in run)
+
+
+def line_candidates(readings: Sequence[Reading], decoded: Sequence[Decoded],
+                    word_readings: Sequence[Reading | None], line_reader: TextReader, word_reader: TextReader,
                     alternatives: int = ALTERNATIVES) -> list[list[list[WordCandidate]]]:
     """The readings of each word of each line worth weighing, the line model's own first.
     ``word_readings`` are the word model's readings of every line's words in order (one per
-    ``word_runs`` word). Where the word model's best path reads a word as the line model did, it
-    is a lone candidate; elsewhere both models offer their best lexicon words (all searched together)."""
+    ``word_runs`` word; None: a word not reread). Where the word model's best path reads a word as
+    the line model did, or did not read it, it is a lone candidate; elsewhere both models offer
+    their best lexicon words (all searched together)."""
     lines = [word_runs(reading.char_spans) for reading in decoded]
     if sum(map(len, lines)) != len(word_readings):
         raise ValueError(f"{sum(map(len, lines))} words read by the line model, {len(word_readings)} word crops")
@@ -88,7 +101,7 @@ def line_candidates(readings: Sequence[Reading], decoded: Sequence[Decoded], wor
         for index, run in enumerate(runs):
             own, word = "".join(span.char for span in run), next(words)
             candidates[-1].append([WordCandidate(own, 0.0, 0.0)])
-            if best_path(word.log_probs, word_reader.recognizer.charset).text != own:
+            if word is not None and best_path(word.log_probs, word_reader.recognizer.charset).text != own:
                 stretch = reading.log_probs[slice(*word_steps(runs, index, len(reading.log_probs)))]
                 slots.append((line, index, own, stretch, word.log_probs))
     offered_by_word = _lexicon_words(word_reader, [slot[4] for slot in slots], alternatives)
@@ -164,9 +177,11 @@ class WordCheck:
     def __call__(self, line_reader: TextReader, readings: Sequence[Reading], decoded: Sequence[Decoded],
                  crops: Sequence[np.ndarray]) -> list[Decoded]:
         """``decoded`` (the line reader's decodings of ``readings`` of ``crops``) checked."""
-        pieces = [piece for line, reading, crop in zip(decoded, readings, crops)
-                  for piece in word_crops(line, reading, crop)]
-        word_readings = self.word_reader.recognizer.read(pieces) if pieces else []
+        reread = words_to_reread(decoded, self.config.sure_confidence)
+        pieces = [piece for line, reading, crop, flags in zip(decoded, readings, crops, reread)
+                  for piece, flag in zip(word_crops(line, reading, crop), flags) if flag]
+        read = iter(self.word_reader.recognizer.read(pieces) if pieces else [])
+        word_readings = [next(read) if flag else None for flags in reread for flag in flags]
         candidates = line_candidates(readings, decoded, word_readings, line_reader, self.word_reader,
                                      self.alternatives)
         return apply_choice(readings, decoded, candidates, line_reader.recognizer.charset, self.config.word_weight,

@@ -122,8 +122,8 @@ def _followed(seed: int, peaks: Peaks, taken: set[tuple[int, int]], tolerance: f
     for order in (range(first + 1, len(peaks)), range(first - 1, -1, -1)):
         missed = 0
         for w in order:
-            free = [(abs(peak[1] - track.row_at(peak[0])), k) for k, peak in enumerate(peaks[w])
-                    if (w, k) not in taken]
+            expected = track.row_at(peaks[w][0][0]) if peaks[w] else 0.0  # a window's peaks share its column
+            free = [(abs(peak[1] - expected), k) for k, peak in enumerate(peaks[w]) if (w, k) not in taken]
             distance, k = min(free, default=(np.inf, -1))
             if distance > tolerance:
                 missed += 1

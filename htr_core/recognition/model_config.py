@@ -26,10 +26,12 @@ LR_SCHEDULES = ("plateau", "cosine")
 class WordCheckConfig:
     """The weights of the word model's check on a line model's readings, tuned for this line model
     (``benchmarks/tune_word_check.py`` writes them): how much the word model's likelihood counts,
-    and how much the word-pair model's."""
+    how much the word-pair model's, and how sure of a word's every letter the line model must be
+    for the word to stand without the word model's reread (None: every word is reread)."""
 
     word_weight: float = 0.7
     lm_weight: float = 0.6
+    sure_confidence: float | None = None
 
     @classmethod
     def from_dict(cls, data: dict) -> "WordCheckConfig":
