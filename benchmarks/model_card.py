@@ -143,9 +143,11 @@ def main() -> None:
                    " character is read again widened to that packing")
     checked = ""
     if config.line_mode and config.word_check is not None:
+        check = config.word_check
+        which = (f" with a letter read below {check.sure_confidence} sure" if check.sure_confidence is not None else "")
         checked = ("\nThese rows are the line model alone: the pipeline (app, CLI, API) also has the word model and an\n"
-                   "English word bigram model check each word it reads (`htr_core/correction/word_check.py`, weights\n"
-                   f"{config.word_check.word_weight} for the word model and {config.word_check.lm_weight} for the word pairs, "
+                   f"English word bigram model check each word it reads{which} (`htr_core/correction/word_check.py`, weights\n"
+                   f"{check.word_weight} for the word model and {check.lm_weight} for the word pairs, "
                    "from `benchmarks/tune_word_check.py`);\ndocs/BENCHMARKS.md has lines read that way.")
     online = copiste = ""
     if training.get("iam_ondb_dir"):
