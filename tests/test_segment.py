@@ -8,7 +8,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from htr_core.layout.pageprep import estimate_skew, find_ink, normalize_illumination
-from htr_core.layout.segment import SegmentationSettings, segment_page, split_words
+from htr_core.layout.segment import SegmentationSettings, find_line_peaks, segment_page, split_words, word_gap_threshold
 from htr_core.layout.sheet import find_sheet
 from htr_core.evaluation.segmentation_metrics import match_boxes
 from htr_core.types import Box
@@ -442,3 +442,20 @@ def test_a_speck_far_beyond_a_line_does_not_stretch_its_box_but_a_lone_digit_sta
     short, numbered = result.page_lines[1], result.page_lines[2]
     assert short.box.x1 < 400 and len(short.words) == 1
     assert numbered.box.x1 >= 1200 and len(numbered.words) == 2
+
+
+def test_word_gap_threshold_splits_the_gaps_where_they_cluster_apart():
+    # Letter gaps of 3-4 px and word gaps of 20-22 px: the cut lies midway between the clusters.
+    assert word_gap_threshold(np.array([3, 4, 3, 20, 22]), scale_limit=100.0) == 12.0
+    assert word_gap_threshold(np.array([3, 4, 3, 20, 22]), scale_limit=10.0) == 10.0  # capped
+    # Evenly spaced letters, a lone gap, no gap: no clusters, so the cap is the answer.
+    for gaps in ([5, 5, 6, 6], [7], []):
+        assert word_gap_threshold(np.array(gaps), scale_limit=9.0) == 9.0
+
+
+def test_line_peaks_are_each_lines_core_and_a_nearby_bump_joins_the_stronger():
+    rows = np.arange(100, dtype=np.float64)
+    bump = lambda centre, height: height * np.exp(-0.5 * ((rows - centre) / 4) ** 2)  # noqa: E731
+    assert find_line_peaks(bump(20, 50) + bump(60, 40), 3.0, 0.3) == [20, 60]
+    # A weaker bump 3 rows from a stronger one is the same line.
+    assert find_line_peaks(bump(20, 50) + bump(23, 30) + bump(70, 40), 3.0, 0.3) == [21, 70]

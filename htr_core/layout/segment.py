@@ -567,11 +567,11 @@ def _lines_of_pixels(components: list[_Component], labels: np.ndarray, scale: fl
         window = _track_window(settings, block.scale)
         seams = separating_seams(block.ink, block.tracks, 2 * window if window else None)
         ys, xs = np.nonzero(block.ink)
-        below = np.full(len(ys), line_count + 1, dtype=np.int32)  # each pixel's line: the seams above it,
+        numbers = np.full(len(ys), line_count + 1, dtype=np.int32)  # each pixel's line: the seams above it,
         for seam in seams:  # counted a seam at a time (a seams x pixels table would take gigabytes)
-            below += seam[xs] < ys
+            numbers += seam[xs] < ys
         # Written through flat indices: a 2-D fancy assignment is several times slower.
-        line_of.reshape(-1)[(ys + block.top) * line_of.shape[1] + xs] = below
+        line_of.reshape(-1)[(ys + block.top) * line_of.shape[1] + xs] = numbers
         cores.add(block)
         line_count += len(block.tracks)
     return line_of, cores, line_count
