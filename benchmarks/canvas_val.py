@@ -2,13 +2,14 @@
 a validation set for choices about drawings (model epochs, drawing settings), where
 run_all.py's canvas set is dev and only reports.
 
-    .venv/bin/python benchmarks/canvas_val.py [MODELS_DIR ...] [--stride 3]
+    .venv/bin/python benchmarks/canvas_val.py [MODELS_DIR ...] [--stride 3] [--pen_shares 0 0.05]
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,17 +28,25 @@ def main() -> None:
     parser.add_argument("models_dirs", nargs="*", type=Path, help="folders holding line/ and word/ (default: the shipped)")
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--stride", type=int, default=3, help="every Nth val line")
+    parser.add_argument("--pen_shares", type=float, nargs="*", default=[],
+                        help="drawing settings' pen_share values to compare (default: the drawing settings' own)")
     args = parser.parse_args()
     lines = load_online_lines(args.data, "val")[::args.stride]
     drawings = [draw_on_canvas([line.strokes]) for line in lines]
     references = [line.text for line in lines]
-    print(f"| models | IAM-OnDB val lines on the canvas ({len(lines)}), CER | WER |")
-    print("| --- | --- | --- |")
+    drawing = PipelineSettings().for_drawing()
+    settings = [replace(drawing, segmentation=replace(drawing.segmentation, pen_share=share))
+                for share in args.pen_shares] or [drawing]
+    print(f"| models | pen share | IAM-OnDB val lines on the canvas ({len(lines)}), CER | WER |")
+    print("| --- | --- | --- | --- |")
     for models_dir in args.models_dirs or [None]:
-        pipeline = Pipeline.from_model_dir(models_dir, settings=PipelineSettings().for_drawing())
-        texts = [" ".join(pipeline.read(grey).text.split("\n")) for grey in drawings]
-        rates = error_rates(references, texts)
-        print(f"| {models_dir or 'shipped'} | {rates.cer:.2%} | {rates.wer:.2%} |", flush=True)
+        pipeline = Pipeline.from_model_dir(models_dir)
+        for setting in settings:
+            reading = pipeline.with_settings(setting)
+            texts = [" ".join(reading.read(grey).text.split("\n")) for grey in drawings]
+            rates = error_rates(references, texts)
+            print(f"| {models_dir or 'shipped'} | {setting.segmentation.pen_share} | {rates.cer:.2%} | {rates.wer:.2%} |",
+                  flush=True)
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ from htr_core.decoding.ctc import geometric_mean
 from htr_core.language.bigrams import BigramModel
 from htr_core.language.word_lists import check_language
 from htr_core.layout.line_kind import LineKindClassifier
+from htr_core.layout.pen import thin_to_share
 from htr_core.layout.segment import SegmentationSettings, segment_page
 from htr_core.layout.word_boxes import words_from_spans
 from htr_core.recognition.reader import TextReader
@@ -158,7 +159,8 @@ class Pipeline:
         height, width = grey.shape
         level = self.settings.level
         if level in ("word", "line"):
-            return self._read_single(grey, level, (width, height))
+            share = self.settings.segmentation.pen_share  # a drawing's pen, thinned as its found lines are
+            return self._read_single(thin_to_share(grey, grey < 128, share) if share else grey, level, (width, height))
         segmentation = self.segmenter(grey, self.settings.segmentation)
         if level == "auto":
             if not segmentation.lines:

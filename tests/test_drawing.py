@@ -1,9 +1,11 @@
 """Drawings on the app's canvas, made here from pen strokes: segmented as drawings, then read."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
-from htr_core.data.canvas import CANVAS_HEIGHT, CANVAS_WIDTH, draw_on_canvas
+from htr_core.data.canvas import CANVAS_HEIGHT, CANVAS_WIDTH, DEFAULT_PEN, draw_on_canvas
 from htr_core.layout.segment import SegmentationSettings, segment_page
 
 FACES = ("futural", "rowmans")  # single-stroke print, as a mouse or a finger writes
@@ -17,8 +19,13 @@ def strokes_of(text: str, face: str) -> list[np.ndarray]:
     return [np.array(stroke, dtype=np.float64) for stroke in font.strokes_for_text(text)]
 
 
-def drawing(lines: list[str], face: str = "futural") -> np.ndarray:
-    return draw_on_canvas([strokes_of(text, face) for text in lines])
+def drawing(lines: list[str], face: str = "futural", pen: float = DEFAULT_PEN) -> np.ndarray:
+    return draw_on_canvas([strokes_of(text, face) for text in lines], pen)
+
+
+# Line finding as for a drawing, with each line's crop as cut (its ink not thinned): the
+# invariants below are about which ink goes to which line.
+AS_CUT = replace(SegmentationSettings.for_drawing(), pen_share=0.0)
 
 
 def check_invariants(grey: np.ndarray, segmentation) -> None:
@@ -40,7 +47,7 @@ def check_invariants(grey: np.ndarray, segmentation) -> None:
 def test_one_drawn_word_or_line_is_one_line_with_its_ascenders_dots_and_descenders(face, text, words):
     grey = drawing([text], face)
     assert grey.shape == (CANVAS_HEIGHT, CANVAS_WIDTH)
-    segmentation = segment_page(grey, SegmentationSettings.for_drawing())
+    segmentation = segment_page(grey, AS_CUT)
     assert len(segmentation.lines) == 1, text
     line = segmentation.lines[0]
     rows = np.flatnonzero((grey < 128).any(axis=1))
@@ -52,9 +59,18 @@ def test_one_drawn_word_or_line_is_one_line_with_its_ascenders_dots_and_descende
 @pytest.mark.parametrize("face", FACES)
 def test_three_drawn_lines_are_three_lines_in_order(face):
     grey = drawing(["the cat sat", "on a mat", "jumping dogs"], face)
-    segmentation = segment_page(grey, SegmentationSettings.for_drawing())
+    segmentation = segment_page(grey, AS_CUT)
     assert [len(line.words) for line in segmentation.lines] == [3, 3, 2]
     check_invariants(grey, segmentation)
+
+
+def test_a_thick_pen_is_thinned_in_the_line_crops_and_the_lines_stay_where_they_were():
+    grey = drawing(["the cat sat", "on a mat"], pen=14)
+    thinned, cut = segment_page(grey, SegmentationSettings.for_drawing()), segment_page(grey, AS_CUT)
+    assert thinned.lines == cut.lines
+    for thin, whole in zip(thinned.line_images, cut.line_images):
+        assert ((thin < 128) <= (whole < 128)).all()
+        assert (thin < 128).sum() < 0.8 * (whole < 128).sum()
 
 
 @pytest.mark.slow

@@ -182,3 +182,22 @@ def test_a_page_read_two_batches_at_a_time_reads_as_one_at_a_time():
 def test_workers_are_checked(fake_reader):
     with pytest.raises(ValueError, match="workers"):
         Pipeline(fake_reader([]), workers=0)
+
+
+@pytest.mark.parametrize("level", ["line", "auto"])
+def test_a_drawings_thick_pen_is_thinned_before_it_is_read_at_any_level(fake_reader, level):
+    from dataclasses import replace
+
+    from htr_core.data.canvas import draw_on_canvas
+    from test_drawing import strokes_of
+
+    grey = draw_on_canvas([strokes_of("the cat sat", "futural")], pen=14)
+    inked = []
+    for share in (0.0, 0.06):
+        reader = fake_reader(["the cat sat"])
+        seen = reader.recognizer._run
+        reader.recognizer._run = lambda batch, seen=seen: inked.append(float(batch.sum())) or seen(batch)
+        drawing = PipelineSettings(level=level, word_check=False).for_drawing()
+        settings = replace(drawing, segmentation=replace(drawing.segmentation, pen_share=share))
+        assert Pipeline(reader, settings=settings).read(grey).text == "the cat sat"
+    assert inked[1] < 0.8 * inked[0]

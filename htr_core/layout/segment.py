@@ -19,6 +19,7 @@ import numpy as np
 
 from htr_core.layout.line_tracks import line_tracks
 from htr_core.layout.pageprep import estimate_skew, find_ink, rotate, rotation_matrix
+from htr_core.layout.pen import thin_to_share
 from htr_core.layout.sheet import Sheet, find_sheet
 from htr_core.recognition.crops import true_runs
 from htr_core.types import Box, LineSegment, PageTransform, Segmentation
@@ -47,12 +48,15 @@ class SegmentationSettings:
     # Follow each line's own course through windows this many writing heights apart, so lines
     # rising at different slopes stay apart (0: each line straight across its block).
     line_windows: float = 8.0
+    # Thin each line's strokes to at most this share of its height (0: off): a drawing's pen keeps
+    # its width however small a long line is written.
+    pen_share: float = 0.0
 
     @classmethod
     def for_drawing(cls) -> "SegmentationSettings":
         """A drawing on the app's canvas: white, unruled, one pen, letters drawn large and thin."""
         return cls(find_sheet=False, deskew=False, remove_rules=False, fill_letters=0.6, line_smoothing=0.3,
-                   column_gap=0.0, short_lines=0.0)
+                   column_gap=0.0, short_lines=0.0, pen_share=0.06)
 
 
 @dataclass(frozen=True)
@@ -516,7 +520,8 @@ def segment_page(grey: np.ndarray, settings: SegmentationSettings | None = None)
         line_scale = writing_height(members[index]) or scale
         box, keep = _without_stray_ends(box, line_of[box.y0:box.y1, box.x0:box.x1] == index + 1, line_scale)
         lines.append(_line_segment(box, keep, line_scale, settings))
-        images.append(_clean_crop(deskewed, labels, box, keep))
+        image = _clean_crop(deskewed, labels, box, keep)
+        images.append(thin_to_share(image, keep, settings.pen_share) if settings.pen_share else image)
     log.debug("segmented %d lines (skew %.2f deg, writing height %.1f px)", len(lines), skew, scale)
     return Segmentation(width, height, skew, tuple(lines), tuple(images),
                         _to_page_transform(grey.shape, page.shape, skew, sheet))
