@@ -11,9 +11,10 @@ from typing import Sequence
 
 import numpy as np
 
-from htr_core.data.iam_ondb import DEFAULT_CANVAS_PEN as DEFAULT_PEN, draw_polylines
+from htr_core.data.iam_ondb import draw_polylines
 
 CANVAS_WIDTH, CANVAS_HEIGHT = 800, 300
+DEFAULT_PEN = 6
 CANVAS_MARGIN = 20  # pixels a writer leaves free at the canvas's edges
 LINE_HEIGHT = 100  # the tallest a line of writing is drawn (ascenders to descenders), in pixels
 

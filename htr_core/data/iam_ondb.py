@@ -24,7 +24,6 @@ LINES_FILE = "lines.jsonl"
 STROKES_FILE = "strokes.npz"
 SPLITS = ("train", "val", "dev")
 SUBPIXEL_BITS = 4  # cv2.polylines precision
-DEFAULT_CANVAS_PEN = 6  # the app canvas's pen width, in pixels, unless the user changes it
 
 
 @dataclass(frozen=True)
@@ -113,13 +112,12 @@ def draw_polylines(polylines: Sequence[np.ndarray], size: tuple[int, int], pen_w
     return image
 
 
-def render_line(strokes: Sequence[np.ndarray], rng: np.random.Generator, canvas_share: float = 0.3) -> np.ndarray:
+def render_line(strokes: Sequence[np.ndarray], rng: np.random.Generator, canvas_share: float = 0.15) -> np.ndarray:
     """A line's strokes as grey uint8 writing of a random style (dark ink on light paper)."""
     if rng.random() < canvas_share:
-        # As the app's canvas draws it: a mouse or finger line, black on white, no paper, mostly
-        # with the canvas's own pen, whose width is fixed however small a long line is written.
-        pen = DEFAULT_CANVAS_PEN if rng.random() < 0.5 else rng.uniform(2.5, 10.0)
-        style = InkStyle(height=rng.uniform(40, 110), pen_width=pen, slant=rng.uniform(-0.1, 0.1), mouse=True)
+        # As the app's canvas draws it: a mouse or finger line, black on white, no paper.
+        style = InkStyle(height=rng.uniform(40, 110), pen_width=rng.uniform(2.5, 6.0),
+                         slant=rng.uniform(-0.1, 0.1), mouse=True)
         polylines, size = place_strokes(strokes, style, rng)
         return draw_polylines(polylines, size, style.pen_width)
     height = rng.uniform(28, 100)
