@@ -87,6 +87,8 @@ def _train_options(train) -> None:
                        help="characters the new model reads (multilingual: English and French)")
     train.add_argument("--init_from", type=Path, help="start from this model directory's weights")
     train.add_argument("--lstm_layers", type=int, help="BiLSTM layers (default 2; layers the --init_from model lacks start as built)")
+    train.add_argument("--lstm_units", type=int,
+                       help="units a BiLSTM direction (default 128; layers whose shapes differ from --init_from's start as built)")
     train.add_argument("--shortcut_weight", type=float,
                        help="the loss share of an auxiliary CTC head on the convolutions (training only; e.g. 0.1)")
     train.add_argument("--max_steps_per_epoch", type=int, help="cap steps per epoch (quick runs)")
@@ -213,7 +215,7 @@ def run_train(args: argparse.Namespace, out=None) -> int:
         batch_size=args.batch_size, epochs=args.epochs,
         learning_rate=args.learning_rate, lr_schedule=args.lr_schedule, init_from=args.init_from,
         max_steps_per_epoch=args.max_steps_per_epoch, fast=args.fast, verbose=1 if out.isatty() else 2,
-        model_overrides={name: getattr(args, name) for name in ("lstm_layers", "shortcut_weight")
+        model_overrides={name: getattr(args, name) for name in ("lstm_layers", "lstm_units", "shortcut_weight")
                          if getattr(args, name) is not None},
     )
     result = train(config)

@@ -235,3 +235,23 @@ def test_a_shortcut_head_trains_beside_the_model_and_is_left_out_of_what_reads(t
     assert [h["epoch"] for h in state["history"]] == [1, 2] and all(np.isfinite(h["loss"]) for h in state["history"])
     logits = Recognizer(run).run_model(Recognizer(run).prepare([draw_text("cat")])[0])
     assert logits.shape == (1, 32, 80) and np.isfinite(logits).all()
+
+
+def test_a_wider_recurrent_model_keeps_the_source_convolutions_and_starts_the_rest_as_built(tiny_model):
+    from dataclasses import replace
+
+    from htr_core.charset import Charset
+    from htr_core.training.model import build_crnn, load_keras_model
+    from htr_core.training.train import copy_weights
+
+    source_dir = tiny_model[0]
+    source, charset = load_keras_model(source_dir), Charset.load(source_dir / "charset.txt")
+    config = ModelConfig.load(source_dir)
+    wider = build_crnn(replace(config, lstm_units=config.lstm_units * 2), charset)
+    built = {layer.name: layer.get_weights() for layer in wider.layers}
+    copy_weights(source, charset, wider, charset)
+    for name in ("conv0", "bn0"):
+        assert all(np.array_equal(a, b) for a, b in zip(wider.get_layer(name).get_weights(),
+                                                        source.get_layer(name).get_weights()))
+    for name in ("bilstm0", "logits"):
+        assert all(np.array_equal(a, b) for a, b in zip(wider.get_layer(name).get_weights(), built[name]))

@@ -103,7 +103,8 @@ def epochs_trained(model_dir: Path) -> int:
 def copy_weights(source, source_charset: Charset, target, target_charset: Charset) -> None:
     """``source``'s weights into ``target``; where the charsets differ, each output class starts
     from the source class of the same character (or its unaccented letter), new ones as built.
-    Layers the source lacks (a shortcut head) start as built."""
+    Layers the source lacks (a shortcut head) or has in another shape (a wider BiLSTM, and the
+    layer after it) start as built."""
     rows = target_charset.remap_rows(source_charset)
     sources = {layer.name: layer for layer in source.layers}
     for layer in target.layers:
@@ -111,6 +112,9 @@ def copy_weights(source, source_charset: Charset, target, target_charset: Charse
             log.info("%s: not in the source model, starts as built", layer.name)
             continue
         weights = sources[layer.name].get_weights()
+        if _comparable_shapes(layer.name, weights) != _comparable_shapes(layer.name, layer.get_weights()):
+            log.info("%s: shaped differently in the source model, starts as built", layer.name)
+            continue
         if layer.name == "logits" and source_charset != target_charset:
             kernel, bias = layer.get_weights()
             known = rows >= 0
@@ -120,6 +124,14 @@ def copy_weights(source, source_charset: Charset, target, target_charset: Charse
         layer.set_weights(weights)
     if source_charset != target_charset:
         log.info("output classes copied from %d of %d characters", int((rows[1:] >= 0).sum()), len(rows) - 1)
+
+
+def _comparable_shapes(name: str, weights: list) -> list[tuple[int, ...]]:
+    """The shapes of a layer's weights; for the logits only their inputs (another charset's
+    output classes are copied row by row)."""
+    if name == "logits":
+        return [tuple(weights[0].shape[:-1])]
+    return [tuple(w.shape) for w in weights]
 
 
 Parts = tuple[list[Dataset], list[Dataset]]  # (training, held-out) datasets of one source
