@@ -25,7 +25,7 @@ def stroke_width(ink: np.ndarray) -> float:
 
 def thin_to_share(crop: np.ndarray, ink: np.ndarray, share: float) -> np.ndarray:
     """``crop`` (grey uint8, dark ink) with its strokes thinned to at most ``share`` of the height
-    of its ink ``mask``'s rows, never below ``MIN_STROKE``; unchanged if already thin enough."""
+    of the rows its ``ink`` mask covers, never below ``MIN_STROKE``; unchanged if thin enough."""
     rows = np.flatnonzero(ink.any(axis=1))
     if rows.size == 0:
         return crop

@@ -54,7 +54,8 @@ class SegmentationSettings:
 
     @classmethod
     def for_drawing(cls) -> "SegmentationSettings":
-        """A drawing on the app's canvas: white, unruled, one pen, letters drawn large and thin."""
+        """A drawing on the app's canvas: white, unruled, one pen, letters drawn large in thin
+        outlines; each line's pen thinned to its size."""
         return cls(find_sheet=False, deskew=False, remove_rules=False, fill_letters=0.6, line_smoothing=0.3,
                    column_gap=0.0, short_lines=0.0, pen_share=0.07)
 
