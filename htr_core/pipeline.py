@@ -198,8 +198,25 @@ class Pipeline:
         return self.line_kinds.kinds(segmentation.line_images)
 
     def _read_page(self, segmentation: Segmentation, progress: Progress | None) -> PageResult:
-        kinds = self._line_kinds(segmentation)
-        wanted = [index for index, kind in enumerate(kinds) if not (kind == "printed" and self.settings.drop_printed)]
+        if self.settings.drop_printed or self.workers == 1:  # the kinds decide what is read, or one thread does all
+            kinds = self._line_kinds(segmentation)
+            wanted = [index for index, kind in enumerate(kinds) if not (kind == "printed" and self.settings.drop_printed)]
+            lines = self._read_lines_in_batches(segmentation, wanted, progress)
+        else:  # every line is read, and its kind is found beside the reading
+            with ThreadPoolExecutor(1, thread_name_prefix="htr-kinds") as pool:
+                found_kinds = pool.submit(self._line_kinds, segmentation)
+                wanted = list(range(len(segmentation.lines)))
+                lines = self._read_lines_in_batches(segmentation, wanted, progress)
+                kinds = found_kinds.result()
+        lines = [replace(line, kind=kinds[index], flagged=line.confidence < self.settings.flag_below)
+                 for index, line in zip(wanted, lines)]
+        kept = tuple(line for line in lines
+                     if line.text.strip() and not (line.flagged and self.settings.drop_flagged))
+        return PageResult(segmentation.width, segmentation.height, kept, "page", self._page_reader().name)
+
+    def _read_lines_in_batches(self, segmentation: Segmentation, wanted: list[int],
+                               progress: Progress | None) -> list[LineResult]:
+        """The page's lines ``wanted`` read in batches, ``progress`` told after each."""
         batches = [wanted[start:start + LINE_BATCH] for start in range(0, len(wanted), LINE_BATCH)]
         if progress is not None and wanted:
             progress(0, len(wanted))  # the lines are found: reading starts
@@ -208,11 +225,7 @@ class Pipeline:
             lines.extend(batch)
             if progress is not None:
                 progress(len(lines), len(wanted))
-        lines = [replace(line, kind=kinds[index], flagged=line.confidence < self.settings.flag_below)
-                 for index, line in zip(wanted, lines)]
-        kept = tuple(line for line in lines
-                     if line.text.strip() and not (line.flagged and self.settings.drop_flagged))
-        return PageResult(segmentation.width, segmentation.height, kept, "page", self._page_reader().name)
+        return lines
 
     def _in_order(self, read: Callable[[Sequence[int]], list[LineResult]],
                   batches: Sequence[Sequence[int]]) -> Iterator[list[LineResult]]:

@@ -239,7 +239,7 @@ class PageTransform:
         if self.matrix is not None:
             array = np.rint(self._mapped(array.astype(np.float64)))
         clipped = np.clip(array, 0, (self.width, self.height)).astype(int)
-        return tuple((int(x), int(y)) for x, y in clipped)
+        return tuple(map(tuple, clipped.tolist()))
 
     def line(self, line: "LineSegment") -> "LineSegment":
         """A line's boxes, outline and baseline on the page."""

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from htr_core.layout.pageprep import estimate_skew, find_ink, normalize_illumination
+from htr_core.layout.pageprep import MAX_SHORT_LABEL, estimate_skew, find_ink, labelled_components, normalize_illumination
 from htr_core.layout.segment import SegmentationSettings, find_line_peaks, segment_page, split_words, word_gap_threshold
 from htr_core.layout.sheet import find_sheet
 from htr_core.evaluation.segmentation_metrics import match_boxes
@@ -162,6 +162,19 @@ def test_illumination_is_flattened():
     gradient = np.tile(np.linspace(120, 250, 400).astype(np.uint8), (300, 1))
     flat = normalize_illumination(gradient)
     assert flat.min() > 200
+
+
+@pytest.mark.parametrize("spacing", [3, 2])  # a few hundred components; over 65,535 specks
+def test_components_are_labelled_as_opencv_labels_them_in_32_bits(spacing):
+    ink = np.random.default_rng(1).random((400, 300)) < 0.3
+    if spacing == 2:
+        ink = np.zeros((600, 600), bool)
+        ink[::spacing, ::spacing] = True  # isolated dots, 8-connected to none
+    count, labels, stats = labelled_components(ink)
+    expected_count, expected_labels, expected_stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
+    assert (count > MAX_SHORT_LABEL + 1) == (spacing == 2)
+    assert count == expected_count
+    assert np.array_equal(labels, expected_labels) and np.array_equal(stats, expected_stats)
 
 
 def test_split_words_at_wide_gaps():

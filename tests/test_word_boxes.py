@@ -45,3 +45,14 @@ def test_ink_columns_of_a_drawn_word():
     image = draw_text("hi", pad=10)
     inked = ink_columns(image)
     assert not inked[:10].any() and not inked[-10:].any() and inked[10:-10].any()
+
+
+def test_ink_columns_are_the_columns_of_the_crops_ink_map():
+    from htr_core.recognition.crops import to_ink
+
+    rng = np.random.default_rng(3)
+    for index in range(200):
+        shape = (int(rng.integers(1, 30)), int(rng.integers(1, 80)))
+        grey = np.clip(rng.normal(210, 25 + index % 40, shape), 0, 255).astype(np.uint8)
+        assert np.array_equal(ink_columns(grey), (to_ink(grey) > 0.25).any(axis=0))
+    assert not ink_columns(np.full((5, 9), 200, np.uint8)).any()  # blank: no ink at all

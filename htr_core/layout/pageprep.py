@@ -68,8 +68,21 @@ def _long_runs(mask: np.ndarray, kernel: tuple[int, int]) -> np.ndarray:
     return cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones(kernel, np.uint8))
 
 
+MAX_SHORT_LABEL = 65535  # labels up to this fit 16 bits
+
+
+def labelled_components(ink: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
+    """8-connected components of ``ink``: (count with the background, labels, stats) as
+    ``cv2.connectedComponentsWithStats`` gives them. Labelled in 16 bits when the count allows:
+    OpenCV gathers stats two to three times faster for 16-bit labels than for 32-bit ones."""
+    mask = ink.astype(np.uint8)
+    if np.count_nonzero(mask) >= MAX_SHORT_LABEL and cv2.connectedComponents(mask, connectivity=8)[0] - 1 > MAX_SHORT_LABEL:
+        return cv2.connectedComponentsWithStats(mask, connectivity=8)[:3]
+    return cv2.connectedComponentsWithStatsWithAlgorithm(mask, 8, cv2.CV_16U, cv2.CCL_DEFAULT)[:3]
+
+
 def _drop_specks(ink: np.ndarray, min_area: int | None = None) -> np.ndarray:
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
+    count, labels, stats = labelled_components(ink)
     if count <= 1:
         return ink
     if min_area is None:

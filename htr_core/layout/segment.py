@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 
 from htr_core.layout.line_tracks import line_tracks
-from htr_core.layout.pageprep import estimate_skew, find_ink, rotate, rotation_matrix
+from htr_core.layout.pageprep import estimate_skew, find_ink, labelled_components, rotate, rotation_matrix
 from htr_core.layout.pen import thin_to_share
 from htr_core.layout.sheet import Sheet, find_sheet
 from htr_core.recognition.crops import true_runs
@@ -71,7 +71,7 @@ class _Component:
 
 
 def _components(ink: np.ndarray) -> tuple[list[_Component], np.ndarray]:
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
+    count, labels, stats = labelled_components(ink)
     parts = []
     for label in range(1, count):
         x, y, w, h, area = (int(v) for v in stats[label])
@@ -675,6 +675,7 @@ def _keep_reaching_strokes_whole(pixel_labels: np.ndarray, owner: np.ndarray, co
     across a seam goes back, whole, to the line holding most of it. Returns the pixels' owners
     and each label's majority line.
     """
+    pixel_labels = pixel_labels.astype(np.int64)  # 16-bit labels would overflow the products below
     label_count = int(pixel_labels.max()) + 1 if pixel_labels.size else 1
     counts = np.bincount(pixel_labels * line_count + owner,
                          minlength=label_count * line_count).reshape(label_count, line_count)

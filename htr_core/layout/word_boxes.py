@@ -14,13 +14,16 @@ import numpy as np
 
 from htr_core.decoding.ctc import geometric_mean
 from htr_core.decoding.words import word_runs
-from htr_core.recognition.crops import to_ink, true_runs
+from htr_core.recognition.crops import paper_level, stretched_ink, true_runs
 from htr_core.types import Box, Decoded, Reading, WordResult
 
 
 def ink_columns(grey: np.ndarray, threshold: float = 0.25) -> np.ndarray:
-    """One bool per column of a grey line crop: does it hold ink?"""
-    return (to_ink(grey) > threshold).any(axis=0)
+    """One bool per column of a grey line crop: does its ``to_ink`` pass ``threshold`` anywhere?
+    Ink falls as the grey rises, so each column's darkest pixel answers for it."""
+    if grey.size == 0:
+        raise ValueError("the image is empty")
+    return stretched_ink(grey.min(axis=0), paper_level(grey), float(grey.min())) > threshold
 
 
 def blank_runs(columns: np.ndarray) -> list[tuple[int, int]]:
