@@ -7,8 +7,7 @@ from htr_core.charset import Charset
 from htr_core.decoding.beam_search import (LexiconConstraint, free_beam_search, prefix_beam_search,
                                            prefix_beam_searches)
 from htr_core.decoding.config import DecoderConfig
-from htr_core.decoding.ctc import (align, best_path, ctc_log_likelihoods, ctc_log_likelihoods_many, decoded_from_text,
-                                  log_softmax)
+from htr_core.decoding.ctc import align, best_path, ctc_log_likelihoods, decoded_from_text, log_softmax
 from htr_core.decoding.decoder import Decoder
 from htr_core.decoding.lexicon import NO_NODE, Lexicon
 
@@ -106,18 +105,6 @@ def test_ctc_likelihoods_of_a_batch_match_each_sequence_alone():
     assert np.exp(together[5]) == pytest.approx(total)
     assert len(ctc_log_likelihoods(lp, [], 0)) == 0
     assert list(ctc_log_likelihoods(lp[:0], [[], [1]], 0)) == [0.0, -np.inf]  # no frames: only ""
-
-
-def test_ctc_likelihoods_of_frames_of_different_lengths_match_each_alone():
-    # The shorter frame sequences are padded with certain blanks: not one likelihood may move.
-    rng = np.random.default_rng(1)
-    frames = [log_softmax(rng.normal(size=(steps, 4))) for steps in (7, 3, 0, 12)]
-    sequences = [[[1, 2], [3], []], [[1, 1], [2, 3, 1]], [[], [2]], [[3, 3, 1, 2]]]
-    together = ctc_log_likelihoods_many(frames, sequences, 0)
-    for log_probs, labels, scores in zip(frames, sequences, together):
-        assert np.array_equal(scores, ctc_log_likelihoods(log_probs, labels, 0))
-    assert list(together[2]) == [0.0, -np.inf]
-    assert [len(scores) for scores in ctc_log_likelihoods_many(frames[:2], [[], [[1]]], 0)] == [0, 1]
 
 
 def test_words_outside_the_lexicon_keep_their_free_reading():

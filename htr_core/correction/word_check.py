@@ -18,7 +18,7 @@ from typing import Sequence
 import numpy as np
 
 from htr_core.charset import Charset
-from htr_core.decoding.ctc import best_path, ctc_log_likelihoods_many, decoded_from_texts
+from htr_core.decoding.ctc import best_path, ctc_log_likelihoods, decoded_from_texts
 from htr_core.decoding.words import word_runs, word_steps
 from htr_core.language.bigrams import BigramModel
 from htr_core.layout.word_boxes import word_crops
@@ -47,19 +47,11 @@ class WordCandidate:
 def word_log_likelihoods(log_probs: np.ndarray, words: Sequence[str], charset: Charset) -> np.ndarray:
     """log P(word | frames) under CTC for each word (-inf: the charset lacks one of its
     characters, or the frames are too few to spell it)."""
-    return word_log_likelihoods_many([log_probs], [words], charset)[0]
-
-
-def word_log_likelihoods_many(frames: Sequence[np.ndarray], word_lists: Sequence[Sequence[str]],
-                              charset: Charset) -> list[np.ndarray]:
-    """``word_log_likelihoods`` of each frame sequence's words, all computed together."""
-    spellable = [[index for index, word in enumerate(words) if word and not charset.unknown_characters(word)]
-                 for words in word_lists]
-    found = ctc_log_likelihoods_many(frames, [[charset.encode(words[i]) for i in indices]
-                                              for words, indices in zip(word_lists, spellable)], charset.blank_index)
-    scores = [np.full(len(words), -np.inf) for words in word_lists]
-    for row, indices, likelihoods in zip(scores, spellable, found):
-        row[indices] = likelihoods
+    scores = np.full(len(words), -np.inf)
+    spellable = [index for index, word in enumerate(words) if word and not charset.unknown_characters(word)]
+    if spellable:
+        scores[spellable] = ctc_log_likelihoods(log_probs, [charset.encode(words[i]) for i in spellable],
+                                                charset.blank_index)
     return scores
 
 
@@ -69,10 +61,14 @@ def _lexicon_words(reader: TextReader, frames: Sequence[np.ndarray], count: int)
     return [[reader.recognizer.charset.decode(labels).strip() for labels in labels_list] for labels_list in found]
 
 
-def candidate_texts(own: str, offered: Sequence[str]) -> list[str]:
-    """The line model's own word first, then the other offered single words, each once."""
-    return [own] + [text for index, text in enumerate(offered)
-                    if text and " " not in text and text != own and text not in offered[:index]]
+def scored_candidates(own: str, texts: Sequence[str], line_frames: np.ndarray, line_charset: Charset,
+                      word_frames: np.ndarray, word_charset: Charset) -> list[WordCandidate]:
+    """The line model's own word first, then the other offered words, each scored by both models."""
+    texts = [own] + [text for index, text in enumerate(texts)
+                     if text and " " not in text and text != own and text not in texts[:index]]
+    line_scores = word_log_likelihoods(line_frames, texts, line_charset)
+    word_scores = word_log_likelihoods(word_frames, texts, word_charset)
+    return [WordCandidate(text, float(line), float(word)) for text, line, word in zip(texts, line_scores, word_scores)]
 
 
 def words_to_reread(decoded: Sequence[Decoded], sure_confidence: float | None) -> list[list[bool]]:
@@ -110,13 +106,9 @@ def line_candidates(readings: Sequence[Reading], decoded: Sequence[Decoded],
                 slots.append((line, index, own, stretch, word.log_probs))
     offered_by_word = _lexicon_words(word_reader, [slot[4] for slot in slots], alternatives)
     offered_by_line = _lexicon_words(line_reader, [slot[3] for slot in slots], alternatives)
-    texts = [candidate_texts(slot[2], by_word + by_line) for slot, by_word, by_line
-             in zip(slots, offered_by_word, offered_by_line)]
-    # Every candidate scored by both models, all words' candidates at once.
-    line_scores = word_log_likelihoods_many([slot[3] for slot in slots], texts, line_reader.recognizer.charset)
-    word_scores = word_log_likelihoods_many([slot[4] for slot in slots], texts, word_reader.recognizer.charset)
-    for (line, index, *_), words, by_line, by_word in zip(slots, texts, line_scores, word_scores):
-        candidates[line][index] = [WordCandidate(text, float(a), float(b)) for text, a, b in zip(words, by_line, by_word)]
+    for (line, index, own, stretch, word_frames), by_word, by_line in zip(slots, offered_by_word, offered_by_line):
+        candidates[line][index] = scored_candidates(own, by_word + by_line, stretch, line_reader.recognizer.charset,
+                                                    word_frames, word_reader.recognizer.charset)
     return candidates
 
 

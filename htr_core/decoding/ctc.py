@@ -152,39 +152,26 @@ def _padded_states(label_sequences: Sequence[Sequence[int]], blank: int) -> tupl
 
 def ctc_log_likelihoods(log_probs: np.ndarray, label_sequences: Sequence[Sequence[int]], blank: int) -> np.ndarray:
     """log P(labels | frame log-probabilities) of each label sequence, summed over every CTC
-    alignment (the forward pass)."""
-    return ctc_log_likelihoods_many([log_probs], [label_sequences], blank)[0]
-
-
-def ctc_log_likelihoods_many(frames: Sequence[np.ndarray], label_sequences: Sequence[Sequence[Sequence[int]]],
-                             blank: int) -> list[np.ndarray]:
-    """``ctc_log_likelihoods`` of each frame sequence's label sequences, all in one forward pass:
-    the per-step loop is the cost. Shorter frame sequences are padded with frames that are
-    certainly blank, which every alignment crosses with probability one: no likelihood changes."""
-    owners = np.array([index for index, sequences in enumerate(label_sequences) for _ in sequences], dtype=np.int64)
-    flat = [labels for sequences in label_sequences for labels in sequences]
-    if not flat:
-        return [np.zeros(0) for _ in frames]
-    extended, can_skip, lengths = _padded_states(flat, blank)
-    steps = max(1, max(len(log_probs) for log_probs in frames))
-    padded = np.full((len(frames), steps, frames[0].shape[-1]), -np.inf)
-    padded[:, :, blank] = 0.0
-    for index, log_probs in enumerate(frames):
-        padded[index, :len(log_probs)] = log_probs
+    alignment (the forward pass), all sequences in one pass: the per-step loop is the cost."""
+    if not len(label_sequences):
+        return np.zeros(0)
+    extended, can_skip, lengths = _padded_states(label_sequences, blank)
+    if not len(log_probs):  # no frames: only the empty reading
+        return np.where(lengths == 1, 0.0, -np.inf)
     width = extended.shape[1]
-    alpha = np.full((len(flat), width), -np.inf)
-    alpha[:, :2] = padded[owners[:, None], 0, extended[:, :2]]
-    alpha[lengths == 1, 1:] = -np.inf
-    no_state = np.full((len(flat), 1), -np.inf)
-    for t in range(1, steps):
+    alpha = np.full((len(lengths), width), -np.inf)
+    alpha[:, 0] = log_probs[0, extended[:, 0]]
+    if width > 1:
+        alpha[:, 1] = np.where(lengths > 1, log_probs[0, extended[:, 1]], -np.inf)
+    no_state = np.full((len(lengths), 1), -np.inf)
+    for t in range(1, len(log_probs)):
         step1 = np.concatenate((no_state, alpha[:, :-1]), axis=1)
         step2 = np.where(can_skip, np.concatenate((no_state, no_state, alpha[:, :-2]), axis=1)[:, :width], -np.inf)
-        alpha = np.logaddexp(np.logaddexp(alpha, step1), step2) + padded[owners[:, None], t, extended]
-    rows = np.arange(len(flat))
+        alpha = np.logaddexp(np.logaddexp(alpha, step1), step2) + log_probs[t][extended]
+    rows = np.arange(len(lengths))
     last = alpha[rows, lengths - 1]
     before_last = alpha[rows, np.maximum(lengths - 2, 0)]
-    scores = np.where(lengths > 1, np.logaddexp(last, before_last), last)
-    return [scores[owners == index] for index in range(len(frames))]
+    return np.where(lengths > 1, np.logaddexp(last, before_last), last)
 
 
 def decoded_from_text(labels: Sequence[int], log_probs: np.ndarray, charset: Charset) -> Decoded:
