@@ -147,6 +147,20 @@ def test_faint_wandering_rules_under_the_writing_are_removed_and_the_writing_kep
         assert line.box.x0 >= x0 - 10 and line.box.x1 <= x1 + 10  # boxes end with the writing
 
 
+def test_the_remnants_of_unwritten_rules_are_no_lines():
+    # Rules under the last line of writing, printed in pieces too short to pass for rules: each
+    # piece is a flat stroke of its own, on a row far from the writing.
+    page, truth = draw_page(TEXT, line_gap=50)
+    page = np.vstack([page, np.full((240, page.shape[1]), 255, np.uint8)])
+    for row in range(truth[-1][3] + 70, page.shape[0] - 20, 55):
+        for x in range(60, page.shape[1] - 120, 130):
+            page[row:row + 2, x:x + 90] = 60
+    result = segment_page(page)
+    check_invariants(result, page.shape)
+    assert len(result.lines) == len(TEXT)
+    assert all(line.box.y1 <= truth[-1][3] + 20 for line in result.lines)
+
+
 def test_blank_page_has_no_lines():
     blank = np.full((800, 600), 235, np.uint8)
     noisy = np.clip(blank + np.random.default_rng(0).normal(0, 4, blank.shape), 0, 255).astype(np.uint8)

@@ -520,6 +520,8 @@ def segment_page(grey: np.ndarray, settings: SegmentationSettings | None = None)
     for index, box in boxes.items():
         line_scale = writing_height(members[index]) or scale
         box, keep = _without_stray_ends(box, line_of[box.y0:box.y1, box.x0:box.x1] == index + 1, line_scale)
+        if box.height < FLAT_LINE * scale:
+            continue  # a rule's remnant on an unwritten ruled line, not writing
         lines.append(_line_segment(box, keep, line_scale, settings))
         image = _clean_crop(deskewed, labels, box, keep)
         images.append(thin_to_share(image, keep, settings.pen_share) if settings.pen_share else image)
@@ -618,6 +620,7 @@ class _LinePixels:
         return Box(int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1)
 
 
+FLAT_LINE = 0.2  # a line less tall than this many of the page's writing heights is no writing
 CUT_LINE_HEIGHT = 0.5  # a line cut by the image's edge under half as tall as the others is a fragment
 
 
