@@ -3,7 +3,8 @@
     .venv/bin/python benchmarks/line_kinds.py [--pages washington|copiste|cabuyao] [--split train]
 
 Washington and Copiste: every found line that matches a transcribed (handwritten) line at IoU >= 0.5
-counts; the share marked printed is handwriting that ``drop_printed`` would lose. cabuyao (phone
+counts; the share marked printed is handwriting that ``drop_printed`` would lose. Found lines
+outside every transcribed line are counted apart: on Copiste's pages, the printed consent notice. cabuyao (phone
 photos of a printed form written on; an evaluation set, report only): the lines above the
 handwritten region (the letterhead and instructions, printed) and inside it (handwriting).
 """
@@ -25,10 +26,11 @@ from htr_core.layout.line_kind import LineKindClassifier  # noqa: E402
 from htr_core.layout.segment import segment_page  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
+OUTSIDE_TRANSCRIPTION = 0.1  # a found line with less of its box inside a transcribed line's is none of them
 
 
 def handwritten_pages(name: str, data: Path, split: str, classifier: LineKindClassifier) -> None:
-    matched = printed = 0
+    matched = printed = outside = outside_printed = 0
     for path, truth_lines, *_ in pages_of(name, data, split):
         segmentation = segment_page(read_image(path, max_side=None))
         kinds = classifier.kinds(segmentation.line_images)
@@ -36,7 +38,11 @@ def handwritten_pages(name: str, data: Path, split: str, classifier: LineKindCla
             if any(line.box.iou(truth) >= 0.5 for truth in truth_lines):
                 matched += 1
                 printed += kind == "printed"
-    print(f"{name} {split}: {printed} of {matched} handwritten lines marked printed ({printed / max(matched, 1):.2%})")
+            elif max(line.box.intersection_area(truth) for truth in truth_lines) < OUTSIDE_TRANSCRIPTION * line.box.area:
+                outside += 1
+                outside_printed += kind == "printed"
+    print(f"{name} {split}: {printed} of {matched} handwritten lines marked printed ({printed / max(matched, 1):.2%}); "
+          f"{outside_printed} of {outside} lines outside every transcribed line (Copiste: its printed notice)")
 
 
 def cabuyao_pages(data: Path, classifier: LineKindClassifier) -> None:

@@ -99,10 +99,12 @@ class Box:
     def area(self) -> int:
         return self.width * self.height
 
+    def intersection_area(self, other: "Box") -> int:
+        return (max(0, min(self.x1, other.x1) - max(self.x0, other.x0))
+                * max(0, min(self.y1, other.y1) - max(self.y0, other.y0)))
+
     def iou(self, other: "Box") -> float:
-        ix = max(0, min(self.x1, other.x1) - max(self.x0, other.x0))
-        iy = max(0, min(self.y1, other.y1) - max(self.y0, other.y0))
-        inter = ix * iy
+        inter = self.intersection_area(other)
         union = self.area + other.area - inter
         return inter / union if union else 0.0
 

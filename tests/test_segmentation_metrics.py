@@ -1,6 +1,7 @@
 """Golden cases for matching predicted baselines to the truth."""
 
 from htr_core.evaluation.segmentation_metrics import baseline_distance, match_baselines
+from htr_core.types import Box
 
 
 def test_baseline_distance_is_measured_over_the_columns_both_span():
@@ -18,3 +19,10 @@ def test_baselines_match_one_to_one_within_tolerance_and_overlap():
     score = match_baselines(predicted, truth, tolerances=[10, 10])
     assert (score.matched, score.predicted, score.truth) == (1, 4, 2)
     assert match_baselines(predicted[:3], truth, tolerances=[10, 20]).matched == 2
+
+
+def test_box_overlaps_golden():
+    a, b = Box(0, 0, 10, 10), Box(5, 5, 20, 10)
+    assert a.intersection_area(b) == b.intersection_area(a) == 25
+    assert a.iou(b) == 25 / (100 + 75 - 25)
+    assert a.intersection_area(Box(10, 0, 12, 10)) == 0 and a.iou(Box(10, 0, 12, 10)) == 0.0  # edges touch
