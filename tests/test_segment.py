@@ -161,6 +161,25 @@ def test_the_remnants_of_unwritten_rules_are_no_lines():
     assert all(line.box.y1 <= truth[-1][3] + 20 for line in result.lines)
 
 
+def test_small_print_just_above_the_handwriting_is_lines_of_its_own():
+    # A consent notice in small print a few pixels above large handwriting: smoothed at the
+    # handwriting's scale, its lines ran together and into the first handwritten line.
+    hand, truth = draw_page(TEXT, line_gap=50)
+    notice = Image.new("L", (hand.shape[1], 38), 255)
+    draw = ImageDraw.Draw(notice)
+    for row, text in enumerate(["I have read the terms of participation and I agree to them. I understand that my",
+                                "manuscript will be anonymised and used for research and development purposes."]):
+        draw.text((60, row * 16), text, font=ImageFont.load_default(13), fill=30)
+    page = np.vstack([np.full((30, hand.shape[1]), 255, np.uint8), np.asarray(notice), hand[40:]])
+    result = segment_page(page)
+    check_invariants(result, page.shape)
+    assert len(result.lines) == 2 + len(TEXT)
+    assert [line.box.y1 <= 30 + 38 for line in result.lines] == [True, True] + [False] * len(TEXT)
+    shift = 30 + 38 - 40
+    for line, (_, y0, _, y1) in zip(result.lines[2:], truth):
+        assert line.box.iou(Box(line.box.x0, y0 + shift, line.box.x1, y1 + shift)) > 0.6
+
+
 def test_blank_page_has_no_lines():
     blank = np.full((800, 600), 235, np.uint8)
     noisy = np.clip(blank + np.random.default_rng(0).normal(0, 4, blank.shape), 0, 255).astype(np.uint8)

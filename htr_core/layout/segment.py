@@ -520,14 +520,40 @@ def segment_page(grey: np.ndarray, settings: SegmentationSettings | None = None)
     for index, box in boxes.items():
         line_scale = writing_height(members[index]) or scale
         box, keep = _without_stray_ends(box, line_of[box.y0:box.y1, box.x0:box.x1] == index + 1, line_scale)
-        if box.height < FLAT_LINE * scale:
-            continue  # a rule's remnant on an unwritten ruled line, not writing
-        lines.append(_line_segment(box, keep, line_scale, settings))
-        image = _clean_crop(deskewed, labels, box, keep)
-        images.append(thin_to_share(image, keep, settings.pen_share) if settings.pen_share else image)
+        for box, keep in _line_pieces(box, keep, line_scale, scale, settings):
+            lines.append(_line_segment(box, keep, line_scale, settings))
+            image = _clean_crop(deskewed, labels, box, keep)
+            images.append(thin_to_share(image, keep, settings.pen_share) if settings.pen_share else image)
     log.debug("segmented %d lines (skew %.2f deg, writing height %.1f px)", len(lines), skew, scale)
     return Segmentation(width, height, skew, tuple(lines), tuple(images),
                         _to_page_transform(grey.shape, page.shape, skew, sheet))
+
+
+SMALL_PRINT_LINE = 0.7  # a line whose letters are under this share of the page's writing height ...
+PRINT_LINES_APART = 1.2  # ... with rows of ink this many of its letters' heights apart holds several lines
+
+
+def _line_pieces(box: Box, keep: np.ndarray, line_scale: float, scale: float,
+                 settings: SegmentationSettings) -> list[tuple[Box, np.ndarray]]:
+    """A found line (its box and ink) as it is, as nothing (a rule's remnant on an unwritten
+    ruled line, far flatter than writing), or cut into the lines of small print it holds: a
+    printed notice's lines run together when their block is smoothed at the handwriting's scale."""
+    if box.height < FLAT_LINE * scale:
+        return []
+    if line_scale > SMALL_PRINT_LINE * scale or box.height < 2 * PRINT_LINES_APART * line_scale:
+        return [(box, keep)]
+    profile = keep.sum(axis=1)
+    peaks = find_line_peaks(profile, settings.line_smoothing * line_scale, settings.min_line_prominence)
+    if len(peaks) < 2 or np.diff(peaks).min() < PRINT_LINES_APART * line_scale:
+        return [(box, keep)]
+    cuts = [0] + [a + int(np.argmin(profile[a:b])) for a, b in zip(peaks[:-1], peaks[1:])] + [len(profile)]
+    pieces = []
+    for top, bottom in zip(cuts[:-1], cuts[1:]):
+        rows, columns = np.flatnonzero(keep[top:bottom].any(axis=1)), np.flatnonzero(keep[top:bottom].any(axis=0))
+        if rows.size:
+            y0, y1, x0, x1 = top + int(rows[0]), top + int(rows[-1]) + 1, int(columns[0]), int(columns[-1]) + 1
+            pieces.append((Box(box.x0 + x0, box.y0 + y0, box.x0 + x1, box.y0 + y1), keep[y0:y1, x0:x1]))
+    return pieces
 
 
 class _LineCores:
