@@ -180,6 +180,20 @@ def test_small_print_just_above_the_handwriting_is_lines_of_its_own():
         assert line.box.iou(Box(line.box.x0, y0 + shift, line.box.x1, y1 + shift)) > 0.6
 
 
+def test_a_speck_far_above_a_line_leaves_its_box_and_an_i_dot_stays():
+    from htr_core.layout.segment import _without_stray_ends
+
+    keep = np.zeros((40, 300), bool)
+    keep[28:38, 10:290] = True  # the letters, 10 px tall
+    keep[24:26, 50:52] = True  # an i-dot just above them
+    keep[2:5, 20:23] = True  # a mark 2.3 letter heights above
+    box, kept = _without_stray_ends(Box(100, 200, 400, 240), keep, line_scale=10.0)
+    assert box == Box(110, 224, 390, 238) and kept.shape == (14, 280)
+    assert kept[:2, 40:42].all()  # the dot, kept
+    tight = keep[24:38, 10:290]  # nothing stray: the line as it was
+    assert _without_stray_ends(Box(110, 224, 390, 238), tight, line_scale=10.0) == (Box(110, 224, 390, 238), tight)
+
+
 def test_blank_page_has_no_lines():
     blank = np.full((800, 600), 235, np.uint8)
     noisy = np.clip(blank + np.random.default_rng(0).normal(0, 4, blank.shape), 0, 255).astype(np.uint8)

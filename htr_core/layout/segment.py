@@ -664,24 +664,37 @@ def _without_lines_cut_by_the_edge(boxes: dict[int, Box], page_height: int) -> d
 
 
 STRAY_GAP = 3.0  # a speck this many writing heights beyond the rest of its line's ink ...
+STRAY_ROW_GAP = 1.0  # ... or this many above or below it ...
 STRAY_INK = 0.15  # ... with less ink than this many squared writing heights
 
 
 def _without_stray_ends(box: Box, keep: np.ndarray, line_scale: float) -> tuple[Box, np.ndarray]:
     """The line's box and ink without specks far beyond either end of its writing (a rule's
-    remnant, a neighbour's stroke tip), which would stretch its box across the empty page."""
-    clusters = split_words(keep, gap=STRAY_GAP * line_scale)
+    remnant, a neighbour's stroke tip), which would stretch its box across the empty page, or far
+    above or below it (a mark over a line of print, which would shrink its letters in the crop)."""
     min_ink = STRAY_INK * line_scale ** 2
-    while len(clusters) > 1 and keep[:, clusters[0][0]:clusters[0][1]].sum() < min_ink:
-        clusters.pop(0)
-    while len(clusters) > 1 and keep[:, clusters[-1][0]:clusters[-1][1]].sum() < min_ink:
-        clusters.pop()
-    x0, x1 = clusters[0][0], clusters[-1][1]
-    if (x0, x1) == (0, keep.shape[1]):
+    x0, x1 = _kept_span(keep, STRAY_GAP * line_scale, min_ink)
+    y0, y1 = _kept_span(keep[:, x0:x1].T, STRAY_ROW_GAP * line_scale, min_ink)
+    if (x0, x1, y0, y1) == (0, keep.shape[1], 0, keep.shape[0]):
         return box, keep
-    rows = np.flatnonzero(keep[:, x0:x1].any(axis=1))
-    y0, y1 = int(rows[0]), int(rows[-1]) + 1
+    columns = np.flatnonzero(keep[y0:y1, x0:x1].any(axis=0))
+    x0, x1 = x0 + int(columns[0]), x0 + int(columns[-1]) + 1
+    rows = np.flatnonzero(keep[y0:y1, x0:x1].any(axis=1))
+    y0, y1 = y0 + int(rows[0]), y0 + int(rows[-1]) + 1
     return Box(box.x0 + x0, box.y0 + y0, box.x0 + x1, box.y0 + y1), keep[y0:y1, x0:x1]
+
+
+def _kept_span(ink: np.ndarray, gap: float, min_ink: float) -> tuple[int, int]:
+    """[start, end) of the columns of ``ink`` left when runs of ink columns more than ``gap``
+    apart from the rest and holding less than ``min_ink`` are dropped from either end."""
+    clusters = split_words(ink, gap=gap)
+    if not clusters:
+        return 0, ink.shape[1]
+    while len(clusters) > 1 and ink[:, clusters[0][0]:clusters[0][1]].sum() < min_ink:
+        clusters.pop(0)
+    while len(clusters) > 1 and ink[:, clusters[-1][0]:clusters[-1][1]].sum() < min_ink:
+        clusters.pop()
+    return clusters[0][0], clusters[-1][1]
 
 
 def _line_segment(box: Box, keep: np.ndarray, line_scale: float, settings: SegmentationSettings) -> LineSegment:
