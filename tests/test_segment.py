@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from htr_core.layout.pageprep import MAX_SHORT_LABEL, estimate_skew, find_ink, labelled_components, normalize_illumination
+from htr_core.layout.pageprep import estimate_skew, find_ink, labelled_components, normalize_illumination
 from htr_core.layout.segment import SegmentationSettings, find_line_peaks, segment_page, split_words, word_gap_threshold
 from htr_core.layout.sheet import find_sheet
 from htr_core.evaluation.segmentation_metrics import match_boxes
@@ -209,6 +209,9 @@ def test_illumination_is_flattened():
     gradient = np.tile(np.linspace(120, 250, 400).astype(np.uint8), (300, 1))
     flat = normalize_illumination(gradient)
     assert flat.min() > 200
+
+
+MAX_SHORT_LABEL = 65535  # the largest label 16 bits hold
 
 
 @pytest.mark.parametrize("spacing", [3, 2])  # a few hundred components; over 65,535 specks

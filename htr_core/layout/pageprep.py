@@ -68,17 +68,15 @@ def _long_runs(mask: np.ndarray, kernel: tuple[int, int]) -> np.ndarray:
     return cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones(kernel, np.uint8))
 
 
-MAX_SHORT_LABEL = 65535  # labels up to this fit 16 bits
-
-
 def labelled_components(ink: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
     """8-connected components of ``ink``: (count with the background, labels, stats) as
-    ``cv2.connectedComponentsWithStats`` gives them. Labelled in 16 bits when the count allows:
-    OpenCV gathers the stats of 16-bit labels much faster than those of 32-bit ones."""
+    ``cv2.connectedComponentsWithStats`` gives them. Labelled in 16 bits unless the labels
+    overflow them (OpenCV then raises): it gathers the stats of 16-bit labels much faster."""
     mask = ink.astype(np.uint8)
-    if np.count_nonzero(mask) >= MAX_SHORT_LABEL and cv2.connectedComponents(mask, connectivity=8)[0] - 1 > MAX_SHORT_LABEL:
+    try:
+        return cv2.connectedComponentsWithStatsWithAlgorithm(mask, 8, cv2.CV_16U, cv2.CCL_DEFAULT)[:3]
+    except cv2.error:
         return cv2.connectedComponentsWithStats(mask, connectivity=8)[:3]
-    return cv2.connectedComponentsWithStatsWithAlgorithm(mask, 8, cv2.CV_16U, cv2.CCL_DEFAULT)[:3]
 
 
 def _drop_specks(ink: np.ndarray, min_area: int | None = None) -> np.ndarray:

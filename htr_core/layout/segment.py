@@ -21,7 +21,7 @@ from htr_core.layout.line_tracks import line_tracks
 from htr_core.layout.pageprep import estimate_skew, find_ink, labelled_components, rotate, rotation_matrix
 from htr_core.layout.pen import thin_to_share
 from htr_core.layout.sheet import Sheet, find_sheet
-from htr_core.recognition.crops import true_runs
+from htr_core.recognition.crops import ink_bounds, true_runs
 from htr_core.types import Box, LineSegment, PageTransform, Segmentation
 
 log = logging.getLogger(__name__)
@@ -547,13 +547,14 @@ def _line_pieces(box: Box, keep: np.ndarray, line_scale: float, scale: float,
     if len(peaks) < 2 or np.diff(peaks).min() < PRINT_LINES_APART * line_scale:
         return [(box, keep)]
     cuts = [0] + [a + int(np.argmin(profile[a:b])) for a, b in zip(peaks[:-1], peaks[1:])] + [len(profile)]
-    pieces = []
-    for top, bottom in zip(cuts[:-1], cuts[1:]):
-        rows, columns = np.flatnonzero(keep[top:bottom].any(axis=1)), np.flatnonzero(keep[top:bottom].any(axis=0))
-        if rows.size:
-            y0, y1, x0, x1 = top + int(rows[0]), top + int(rows[-1]) + 1, int(columns[0]), int(columns[-1]) + 1
-            pieces.append((Box(box.x0 + x0, box.y0 + y0, box.x0 + x1, box.y0 + y1), keep[y0:y1, x0:x1]))
-    return pieces
+    return [_trimmed_to_ink(Box(box.x0, box.y0 + top, box.x1, box.y0 + bottom), keep[top:bottom])
+            for top, bottom in zip(cuts[:-1], cuts[1:]) if keep[top:bottom].any()]
+
+
+def _trimmed_to_ink(box: Box, keep: np.ndarray) -> tuple[Box, np.ndarray]:
+    """The box (and ink) of a line's part cut to the rows and columns its ink reaches."""
+    y0, y1, x0, x1 = ink_bounds(keep, threshold=0, margin=0)
+    return Box(box.x0 + x0, box.y0 + y0, box.x0 + x1, box.y0 + y1), keep[y0:y1, x0:x1]
 
 
 class _LineCores:
@@ -677,11 +678,7 @@ def _without_stray_ends(box: Box, keep: np.ndarray, line_scale: float) -> tuple[
     y0, y1 = _kept_span(keep[:, x0:x1].T, STRAY_ROW_GAP * line_scale, min_ink)
     if (x0, x1, y0, y1) == (0, keep.shape[1], 0, keep.shape[0]):
         return box, keep
-    columns = np.flatnonzero(keep[y0:y1, x0:x1].any(axis=0))
-    x0, x1 = x0 + int(columns[0]), x0 + int(columns[-1]) + 1
-    rows = np.flatnonzero(keep[y0:y1, x0:x1].any(axis=1))
-    y0, y1 = y0 + int(rows[0]), y0 + int(rows[-1]) + 1
-    return Box(box.x0 + x0, box.y0 + y0, box.x0 + x1, box.y0 + y1), keep[y0:y1, x0:x1]
+    return _trimmed_to_ink(Box(box.x0 + x0, box.y0 + y0, box.x0 + x1, box.y0 + y1), keep[y0:y1, x0:x1])
 
 
 def _kept_span(ink: np.ndarray, gap: float, min_ink: float) -> tuple[int, int]:
