@@ -33,7 +33,7 @@ def handwritten_pages(name: str, data: Path, split: str, classifier: LineKindCla
     matched = printed = outside = outside_printed = 0
     for path, truth_lines, *_ in pages_of(name, data, split):
         segmentation = segment_page(read_image(path, max_side=None))
-        kinds = classifier.kinds(segmentation.line_images)
+        kinds = classifier.kinds(segmentation.box_images)
         for line, kind in zip(segmentation.page_lines, kinds):
             if any(line.box.iou(truth) >= 0.5 for truth in truth_lines):
                 matched += 1
@@ -52,7 +52,7 @@ def cabuyao_pages(data: Path, classifier: LineKindClassifier) -> None:
     for page in load_cabuyao(data / "cabuyao"):
         grey, top, bottom = page.as_read(data / "cabuyao")
         segmentation = segment_page(grey)
-        for line, kind in zip(segmentation.page_lines, classifier.kinds(segmentation.line_images)):
+        for line, kind in zip(segmentation.page_lines, classifier.kinds(segmentation.box_images)):
             where = ("above the handwriting" if line.box.y1 <= top else
                      "below the handwriting" if line.box.y0 >= bottom else "handwriting")
             counts[where][0] += kind == "printed"

@@ -103,7 +103,7 @@ def main() -> None:
         times.append(time.perf_counter() - start)
         page_lines = result.page_lines
         if handwriting_only and pipeline.line_kinds is not None:
-            kinds = pipeline.line_kinds.kinds(result.line_images)
+            kinds = pipeline.line_kinds.kinds(result.box_images)
             page_lines = [line for line, kind in zip(page_lines, kinds) if kind != "printed"]
         lines, baselines = score_lines([line.box for line in page_lines],
                                        [line.baseline for line in page_lines], truth_lines, truth_baselines)

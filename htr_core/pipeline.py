@@ -195,7 +195,7 @@ class Pipeline:
         """Each found line's kind: printed or handwritten (all handwritten without the classifier)."""
         if self.line_kinds is None or not self.settings.find_printed:
             return ["handwritten"] * len(segmentation.lines)
-        return self.line_kinds.kinds(segmentation.line_images)
+        return self.line_kinds.kinds(segmentation.box_images)
 
     def _read_page(self, segmentation: Segmentation, progress: Progress | None) -> PageResult:
         if self.settings.drop_printed or self.workers == 1:  # the kinds decide what is read, or one thread does all

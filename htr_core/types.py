@@ -262,8 +262,9 @@ class LineSegment:
 
 @dataclass(frozen=True)
 class Segmentation:
-    """A page's lines in reading order, each with its crop (other lines' ink removed), in the
-    (flattened) deskewed page; ``to_page`` maps them back."""
+    """A page's lines in reading order, each with its crop (other lines' ink removed; the line's
+    columns, and its rows with a margin above and below), in the (flattened) deskewed page;
+    ``to_page`` maps them back."""
 
     width: int
     height: int
@@ -271,11 +272,18 @@ class Segmentation:
     lines: tuple[LineSegment, ...]
     line_images: tuple[np.ndarray, ...]
     to_page: PageTransform
+    crop_tops: tuple[int, ...] = ()  # each crop's rows above its line's box (none if empty)
 
     @functools.cached_property
     def page_lines(self) -> tuple[LineSegment, ...]:
         """The lines in the coordinates of the page given."""
         return tuple(self.to_page.line(line) for line in self.lines)
+
+    @property
+    def box_images(self) -> tuple[np.ndarray, ...]:
+        """Each line's crop cut to its box's rows, without the margin read with it."""
+        tops = self.crop_tops or (0,) * len(self.lines)
+        return tuple(image[top : top + line.box.height] for image, top, line in zip(self.line_images, tops, self.lines))
 
     def word_images(self, index: int) -> list[np.ndarray]:
         line, image = self.lines[index], self.line_images[index]

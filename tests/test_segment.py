@@ -299,10 +299,26 @@ def test_line_images_match_their_boxes_and_words_cut_from_them():
     result = segment_page(page)
     assert len(result.line_images) == len(result.lines)
     for index, (line, image) in enumerate(zip(result.lines, result.line_images)):
-        assert image.shape == (line.box.height, line.box.width)
+        # The line's columns; its rows and a margin above and below (crop_margin).
+        assert image.shape[1] == line.box.width and line.box.height < image.shape[0] <= 1.5 * line.box.height
         assert image.min() < 128  # it holds ink
         words = result.word_images(index)
         assert len(words) == len(line.words) and all(w.shape[0] == image.shape[0] for w in words)
+
+
+def test_a_strokes_faint_end_above_the_ink_stays_in_the_crop():
+    page, (truth,) = draw_page(["the quick brown fox"])
+    page = page.copy()
+    x0, y0, x1, _ = truth
+    top = int(np.flatnonzero((page[y0:y0 + 3, x0:x1] < 128).any(axis=0))[0]) + x0  # a letter reaching the top
+    page[y0 - 3:y0, top] = 175  # its stroke's end, lighter than the page's ink threshold
+    (tight,) = segment_page(page, SegmentationSettings(crop_margin=0.0)).line_images
+    with_margin = segment_page(page)
+    (crop,), (line,) = with_margin.line_images, with_margin.lines
+    above = with_margin.crop_tops[0]
+    assert above >= 3 and line.box.height == tight.shape[0]  # the box is the ink's; only the crop grows
+    assert np.array_equal(crop[above:above + tight.shape[0]], tight) and np.array_equal(with_margin.box_images[0], tight)
+    assert crop[:above].min() <= 175  # the faint end is read, not lost
 
 
 def test_ink_of_a_neighbouring_line_is_painted_out():
@@ -340,7 +356,7 @@ def test_a_stroke_joining_two_lines_is_cut_between_them():
     # Neither line lost its joined letter to the other, nor reaches into the other's middle.
     assert [len(line.words) for line in result.lines] == [len(t.split()) for t in text]
     assert result.lines[0].box.y1 < lower_middle and result.lines[1].box.y0 > upper_middle
-    for line, image, x, middle in zip(result.lines, result.line_images, (upper_x, lower_x),
+    for line, image, x, middle in zip(result.lines, result.box_images, (upper_x, lower_x),
                                       (upper_middle, lower_middle)):
         assert image[middle - line.box.y0, x - line.box.x0] < 128
 

@@ -51,13 +51,16 @@ class SegmentationSettings:
     # Thin each line's strokes to at most this share of its height (0: off): a drawing's pen keeps
     # its width however small a long line is written.
     pen_share: float = 0.0
+    # Each line's crop reaches this share of its writing height above and below its ink: the
+    # faint ends of strokes, lighter than the page's ink threshold, stay in what is read.
+    crop_margin: float = 0.15
 
     @classmethod
     def for_drawing(cls) -> "SegmentationSettings":
         """A drawing on the app's canvas: white, unruled, one pen, letters drawn large in thin
-        outlines; each line's pen thinned to its size."""
+        outlines; each line's pen thinned to its size; no faint stroke ends to keep."""
         return cls(find_sheet=False, deskew=False, remove_rules=False, fill_letters=0.6, line_smoothing=0.3,
-                   column_gap=0.0, short_lines=0.0, pen_share=0.07)
+                   column_gap=0.0, short_lines=0.0, pen_share=0.07, crop_margin=0.0)
 
 
 @dataclass(frozen=True)
@@ -515,18 +518,20 @@ def segment_page(grey: np.ndarray, settings: SegmentationSettings | None = None)
     for c in components:
         members[majority[c.label]].append(c)
     pixels = _LinePixels(ys, xs, owner, line_count)
-    lines, images = [], []
+    lines, images, tops = [], [], []
     boxes = _without_lines_cut_by_the_edge(pixels.kept(settings.min_line_ink), ink.shape[0])
     for index, box in boxes.items():
         line_scale = writing_height(members[index]) or scale
         box, keep = _without_stray_ends(box, line_of[box.y0:box.y1, box.x0:box.x1] == index + 1, line_scale)
         for box, keep in _line_pieces(box, keep, line_scale, scale, settings):
             lines.append(_line_segment(box, keep, line_scale, settings))
-            image = _clean_crop(deskewed, labels, box, keep)
-            images.append(thin_to_share(image, keep, settings.pen_share) if settings.pen_share else image)
+            crop_box, crop_keep = _with_rows_around(box, keep, round(settings.crop_margin * line_scale), ink.shape[0])
+            image = _clean_crop(deskewed, labels, crop_box, crop_keep)
+            tops.append(box.y0 - crop_box.y0)
+            images.append(thin_to_share(image, crop_keep, settings.pen_share) if settings.pen_share else image)
     log.debug("segmented %d lines (skew %.2f deg, writing height %.1f px)", len(lines), skew, scale)
     return Segmentation(width, height, skew, tuple(lines), tuple(images),
-                        _to_page_transform(grey.shape, page.shape, skew, sheet))
+                        _to_page_transform(grey.shape, page.shape, skew, sheet), tuple(tops))
 
 
 SMALL_PRINT_LINE = 0.7  # a line whose letters are under this share of the page's writing height ...
@@ -555,6 +560,16 @@ def _trimmed_to_ink(box: Box, keep: np.ndarray) -> tuple[Box, np.ndarray]:
     """The box (and ink) of a line's part cut to the rows and columns its ink reaches."""
     y0, y1, x0, x1 = ink_bounds(keep, threshold=0, margin=0)
     return Box(box.x0 + x0, box.y0 + y0, box.x0 + x1, box.y0 + y1), keep[y0:y1, x0:x1]
+
+
+def _with_rows_around(box: Box, keep: np.ndarray, rows: int, page_height: int) -> tuple[Box, np.ndarray]:
+    """The box ``rows`` rows taller above and below (inside the page), its ink mask padded to match."""
+    if rows <= 0:
+        return box, keep
+    grown = Box(box.x0, max(box.y0 - rows, 0), box.x1, min(box.y1 + rows, page_height))
+    padded = np.zeros((grown.height, grown.width), dtype=bool)
+    padded[box.y0 - grown.y0 : box.y1 - grown.y0] = keep
+    return grown, padded
 
 
 class _LineCores:
