@@ -272,7 +272,7 @@ class Segmentation:
     lines: tuple[LineSegment, ...]
     line_images: tuple[np.ndarray, ...]
     to_page: PageTransform
-    crop_tops: tuple[int, ...] = ()  # each crop's rows above its line's box (none if empty)
+    crop_tops: tuple[int, ...]  # each crop's rows above its line's box
 
     @functools.cached_property
     def page_lines(self) -> tuple[LineSegment, ...]:
@@ -282,8 +282,8 @@ class Segmentation:
     @property
     def box_images(self) -> tuple[np.ndarray, ...]:
         """Each line's crop cut to its box's rows, without the margin read with it."""
-        tops = self.crop_tops or (0,) * len(self.lines)
-        return tuple(image[top : top + line.box.height] for image, top, line in zip(self.line_images, tops, self.lines))
+        return tuple(image[top : top + line.box.height]
+                     for image, top, line in zip(self.line_images, self.crop_tops, self.lines))
 
     def word_images(self, index: int) -> list[np.ndarray]:
         line, image = self.lines[index], self.line_images[index]

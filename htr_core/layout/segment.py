@@ -508,7 +508,7 @@ def segment_page(grey: np.ndarray, settings: SegmentationSettings | None = None)
                   and not (c.x1 - c.x0 > 8 * scale and c.y1 - c.y0 < 0.05 * (c.x1 - c.x0))]
     components = drop_figures(components, labels, scale)
     if not components or scale < 2:
-        return Segmentation(width, height, skew, (), (), _to_page_transform(grey.shape, page.shape, skew, sheet))
+        return Segmentation(width, height, skew, (), (), _to_page_transform(grey.shape, page.shape, skew, sheet), ())
     line_of, cores, line_count = _lines_of_pixels(components, labels, scale, settings)
     ys, xs = np.nonzero(line_of)
     owner = line_of[ys, xs] - 1
