@@ -373,26 +373,36 @@ def separating_seams(ink: np.ndarray, tracks: np.ndarray, window: int | None = N
     if pairs <= 0:
         return np.zeros((0, ink.shape[1]), dtype=np.int64)
     costs = _SeamCosts(ink, tracks, window)
-    cost = costs.of_columns(0)
-    total = cost[:, :, 0].copy()
-    moves = np.zeros((pairs, costs.span, costs.width), dtype=np.int8)
+    # padded holds the cheapest path's cost into each row of the current column, an inf row on
+    # either side; the loop steps it a column at a time with preallocated buffers.
     padded = np.full((pairs, costs.span + 2), np.inf)
+    total, above, below = padded[:, 1:-1], padded[:, :-2], padded[:, 2:]
+    cost = costs.of_columns(0)
+    total[...] = cost[0]
+    from_above, best = np.empty_like(total), np.empty_like(total)
+    # Which way each cell was entered, for the walk back: from the same row, from the row
+    # below, otherwise from the row above (on a tie the first of above, same, below).
+    from_same = np.zeros((costs.width, pairs, costs.span), dtype=bool)
+    from_below = np.zeros((costs.width, pairs, costs.span), dtype=bool)
     for x in range(1, costs.width):
         if x % SEAM_CHUNK == 0:
             cost = costs.of_columns(x)
-        padded[:, 1:-1] = total
-        # From the row above, the same row or the row below; on a tie the first of them.
-        best, stay, below = padded[:, :-2] + SEAM_STEP_COST, padded[:, 1:-1], padded[:, 2:] + SEAM_STEP_COST
-        from_stay = stay < best
-        best = np.where(from_stay, stay, best)
-        from_below = below < best
-        moves[:, :, x] = np.where(from_below, 1, from_stay.astype(np.int8) - 1)
-        total = np.where(from_below, below, best) + cost[:, :, x % SEAM_CHUNK]
+        np.add(above, SEAM_STEP_COST, out=from_above)
+        np.less(total, from_above, out=from_same[x])
+        np.minimum(from_above, total, out=best)
+        np.add(below, SEAM_STEP_COST, out=from_above)  # now the way from below
+        np.less(from_above, best, out=from_below[x])
+        np.minimum(best, from_above, out=best)
+        np.add(best, cost[x % SEAM_CHUNK], out=total)
     seams = np.zeros((pairs, costs.width), dtype=np.int64)
     row = total.argmin(axis=1)
+    moves = from_same.view(np.int8)  # in place: -1 from above, 0 the same row, 1 from below
+    moves -= 1
+    moves[from_below] = 1
+    everyone = np.arange(pairs)
     for x in range(costs.width - 1, -1, -1):
         seams[:, x] = row
-        row = row + moves[np.arange(pairs), row, x]
+        row = row + moves[x, everyone, row]
     return np.repeat(seams + costs.tops, SEAM_POOL, axis=1)[:, :ink.shape[1]]
 
 
@@ -420,7 +430,7 @@ class _SeamCosts:
         self.span = int((self.bottoms - self.tops).max()) + 1
 
     def of_columns(self, start: int) -> np.ndarray:
-        """Costs of SEAM_CHUNK columns from ``start``, shape (pairs, span, columns). Crossing ink
+        """Costs of SEAM_CHUNK columns from ``start``, shape (columns, pairs, span). Crossing ink
         dominates; the row's share of ink steers a path to the valley between the lines where the
         paper is blank. Rows past a pair's lower track are closed."""
         stop = min(start + SEAM_CHUNK, self.width)
@@ -429,7 +439,8 @@ class _SeamCosts:
         cells = np.minimum(rows, self.height - 1) + self.height * np.arange(start, stop)
         share = np.where(closed, 0.0, np.take(self.row_ink, cells))
         share /= np.maximum(share.max(axis=1, keepdims=True), 1.0)
-        return np.where(closed, np.inf, INK_CROSSING_COST * np.take(self.crossings, cells) + share)
+        costs = np.where(closed, np.inf, INK_CROSSING_COST * np.take(self.crossings, cells) + share)
+        return np.ascontiguousarray(costs.transpose(2, 0, 1))
 
 
 SEAM_POOL = 4  # columns pooled per step of a separating path
