@@ -520,11 +520,12 @@ def segment_page(grey: np.ndarray, settings: SegmentationSettings | None = None)
     components = drop_figures(components, labels, scale)
     if not components or scale < 2:
         return Segmentation(width, height, skew, (), (), _to_page_transform(grey.shape, page.shape, skew, sheet), ())
-    line_of, cores, line_count = _lines_of_pixels(components, labels, scale, settings)
-    ys, xs = np.nonzero(line_of)
-    owner = line_of[ys, xs] - 1
-    owner, majority = _keep_reaching_strokes_whole(labels[ys, xs], owner, cores.of(ys, xs, owner), line_count)
-    line_of[ys, xs] = owner + 1
+    ys, xs, owner, cores, line_count = _lines_of_pixels(components, labels, scale, settings)
+    # Pixels read and written through flat indices: 2-D fancy indexing is several times slower.
+    flat = ys * labels.shape[1] + xs
+    owner, majority = _keep_reaching_strokes_whole(labels.reshape(-1)[flat], owner, cores.of(ys, xs, owner), line_count)
+    line_of = np.zeros(labels.shape, dtype=np.int32)  # each pixel's line, from 1 (0: none)
+    line_of.reshape(-1)[flat] = owner + 1
     members: list[list[_Component]] = [[] for _ in range(line_count)]
     for c in components:
         members[majority[c.label]].append(c)
@@ -616,10 +617,10 @@ class _LineCores:
 
 
 def _lines_of_pixels(components: list[_Component], labels: np.ndarray, scale: float,
-                     settings: SegmentationSettings) -> tuple[np.ndarray, _LineCores, int]:
-    """Each ink pixel of a kept component numbered with its line (from 1; 0: none), the lines'
-    cores, and the line count."""
-    line_of = np.zeros(labels.shape, dtype=np.int32)
+                     settings: SegmentationSettings) -> tuple[np.ndarray, np.ndarray, np.ndarray, _LineCores, int]:
+    """The ink pixels of the kept components (rows, columns) and each one's line (from 0), the
+    lines' cores, and the line count."""
+    rows, columns, lines = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
     cores = _LineCores()
     line_count = 0
     # Each block gets its own writing height: a printed header and the handwriting under it
@@ -628,14 +629,15 @@ def _lines_of_pixels(components: list[_Component], labels: np.ndarray, scale: fl
         window = _track_window(settings, block.scale)
         seams = separating_seams(block.ink, block.tracks, 2 * window if window else None)
         ys, xs = np.nonzero(block.ink)
-        numbers = np.full(len(ys), line_count + 1, dtype=np.int32)  # each pixel's line: the seams above it,
+        numbers = np.full(len(ys), line_count, dtype=np.int64)  # each pixel's line: the seams above it,
         for seam in seams:  # counted a seam at a time (a seams x pixels table would take gigabytes)
             numbers += seam[xs] < ys
-        # Written through flat indices: a 2-D fancy assignment is several times slower.
-        line_of.reshape(-1)[(ys + block.top) * line_of.shape[1] + xs] = numbers
+        rows.append(ys + block.top)
+        columns.append(xs)
+        lines.append(numbers)
         cores.add(block)
         line_count += len(block.tracks)
-    return line_of, cores, line_count
+    return np.concatenate(rows), np.concatenate(columns), np.concatenate(lines), cores, line_count
 
 
 SHORT_LINE_WIDTH = 1.5  # a line under the ink share of a line, this many median line heights wide ...
