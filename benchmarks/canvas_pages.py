@@ -1,7 +1,7 @@
 """Several lines drawn on one canvas, read in "decide for me" mode, against the same lines read
 one by one as line crops: what segmenting a drawing costs.
 
-    .venv/bin/python benchmarks/canvas_pages.py [--split dev] [--stride 3]
+    .venv/bin/python benchmarks/canvas_pages.py [--split dev] [--stride 3] [--pen 6]
 
 Every ``stride``-th IAM-OnDB line of the split, in groups of 1, 2 and 3 in turn, is drawn as the
 app's canvas draws (each group on one 800x300 canvas, lines one below another) and read as the
@@ -42,16 +42,16 @@ def groups_of_one_to_three(items: list) -> list[list]:
         start += size
 
 
-def line_crops(group: list) -> list[np.ndarray]:
+def line_crops(group: list, pen: float = DEFAULT_PEN) -> list[np.ndarray]:
     """Each line of ``group`` drawn alone at its place and size on the group's canvas, cut at
     the box of its strokes (the pen's width around them)."""
     placed = iter(fit_to_canvas([line.strokes for line in group]))
     crops = []
     for line in group:
         strokes = [next(placed) for _ in line.strokes]
-        canvas = draw_polylines(strokes, (CANVAS_WIDTH, CANVAS_HEIGHT), DEFAULT_PEN)
+        canvas = draw_polylines(strokes, (CANVAS_WIDTH, CANVAS_HEIGHT), pen)
         every = np.concatenate(strokes)
-        (x0, y0), (x1, y1) = np.maximum(every.min(axis=0) - DEFAULT_PEN, 0).astype(int), (every.max(axis=0) + DEFAULT_PEN).astype(int)
+        (x0, y0), (x1, y1) = np.maximum(every.min(axis=0) - pen, 0).astype(int), (every.max(axis=0) + pen).astype(int)
         crops.append(canvas[y0:y1 + 1, x0:x1 + 1])
     return crops
 
@@ -61,6 +61,7 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--split", default="dev")
     parser.add_argument("--stride", type=int, default=3)
+    parser.add_argument("--pen", type=float, default=DEFAULT_PEN, help="the canvas's pen width in pixels")
     args = parser.parse_args()
     groups = groups_of_one_to_three(load_online_lines(args.data, args.split)[::args.stride])
     drawing = PipelineSettings().for_drawing()
@@ -69,9 +70,9 @@ def main() -> None:
     references, drawn, in_place, alone = [], [], [], []
     for group in groups:
         references.append(" ".join(line.text for line in group))
-        drawn.append(" ".join(as_drawn.read(draw_on_canvas([line.strokes for line in group])).text.split()))
-        in_place.append(" ".join(one_line.read(crop).text for crop in line_crops(group)))
-        alone.append(" ".join(one_line.read(draw_on_canvas([line.strokes])).text for line in group))
+        drawn.append(" ".join(as_drawn.read(draw_on_canvas([line.strokes for line in group], args.pen)).text.split()))
+        in_place.append(" ".join(one_line.read(crop).text for crop in line_crops(group, args.pen)))
+        alone.append(" ".join(one_line.read(draw_on_canvas([line.strokes], args.pen)).text for line in group))
     print(f"| IAM-OnDB {args.split} lines ({sum(map(len, groups))}, {len(groups)} canvases of 1-3) | CER | WER |")
     print("| --- | --- | --- |")
     for name, texts in (("drawn together, read in \"decide for me\"", drawn),

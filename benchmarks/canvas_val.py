@@ -3,7 +3,7 @@ a validation set for choices about drawings (model epochs, drawing settings), wh
 run_all.py's canvas set is dev and only reports. The same lines drawn with one plain pen and read
 as lines are the reference a drawing is held to.
 
-    .venv/bin/python benchmarks/canvas_val.py [MODELS_DIR ...] [--stride 3] [--pen_shares 0 0.05]
+    .venv/bin/python benchmarks/canvas_val.py [MODELS_DIR ...] [--stride 3] [--pen_shares 0 0.05] [--pen 6]
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from htr_core.data.canvas import draw_on_canvas  # noqa: E402
+from htr_core.data.canvas import DEFAULT_PEN, draw_on_canvas  # noqa: E402
 from htr_core.data.iam_ondb import PLAIN_STYLE, OnlineLineDataset, load_online_lines  # noqa: E402
 from htr_core.evaluation.metrics import error_rates  # noqa: E402
 from htr_core.pipeline import Pipeline, PipelineSettings  # noqa: E402
@@ -31,9 +31,10 @@ def main() -> None:
     parser.add_argument("--stride", type=int, default=3, help="every Nth val line")
     parser.add_argument("--pen_shares", type=float, nargs="*", default=[],
                         help="drawing settings' pen_share values to compare (default: the drawing settings' own)")
+    parser.add_argument("--pen", type=float, default=DEFAULT_PEN, help="the canvas's pen width in pixels")
     args = parser.parse_args()
     lines = load_online_lines(args.data, "val")[::args.stride]
-    drawings = [draw_on_canvas([line.strokes]) for line in lines]
+    drawings = [draw_on_canvas([line.strokes], args.pen) for line in lines]
     references = [line.text for line in lines]
     drawing = PipelineSettings().for_drawing()
     settings = [replace(drawing, segmentation=replace(drawing.segmentation, pen_share=share))

@@ -56,6 +56,16 @@ def test_one_drawn_word_or_line_is_one_line_with_its_ascenders_dots_and_descende
     check_invariants(grey, segmentation)
 
 
+@pytest.mark.parametrize("pen", [2, 3, 4])
+def test_tall_letters_drawn_with_a_thin_pen_are_writing_not_rules(pen):
+    # An "l" drawn 100 px tall with a 2-4 px pen is as thin and as long as a ruled line's remnant.
+    grey = drawing(["hello"], pen=pen)
+    segmentation = segment_page(grey, AS_CUT)
+    assert len(segmentation.lines) == 1
+    assert len(segmentation.lines[0].words) == 1
+    check_invariants(grey, segmentation)
+
+
 @pytest.mark.parametrize("face", FACES)
 def test_three_drawn_lines_are_three_lines_in_order(face):
     grey = drawing(["the cat sat", "on a mat", "jumping dogs"], face)

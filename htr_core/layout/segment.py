@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 class SegmentationSettings:
     find_sheet: bool = True  # a photographed sheet is cut out and flattened first
     deskew: bool = True
-    remove_rules: bool = True
+    remove_rules: bool = True  # ruled lines, and strokes as thin and long as rules, are not writing
     line_smoothing: float = 0.35  # Gaussian sigma of the row profile, in writing heights
     min_line_prominence: float = 0.3  # a valley must dip this far below the smaller peak
     word_gap: float = 1.3  # widest gap inside a word, in writing heights
@@ -82,8 +82,9 @@ def _components(ink: np.ndarray) -> tuple[list[_Component], np.ndarray]:
     return parts, labels
 
 
-def _drop_non_text(components: list[_Component], shape: tuple[int, int]) -> list[_Component]:
-    """Scanner borders, page edges, and rule-thin strokes far longer than any letter.
+def _drop_non_text(components: list[_Component], shape: tuple[int, int], thin_strokes: bool = True) -> list[_Component]:
+    """Scanner borders, page edges, and (with ``thin_strokes``) rule-thin strokes far longer than
+    any letter; on a drawing, a tall letter drawn with a thin pen ("l") is as thin and as long.
 
     Something touching the image edge, or lying in its outermost strip, is kept only when it is
     the size of the writing elsewhere on the page: a tightly cropped photo cuts through its first
@@ -95,7 +96,7 @@ def _drop_non_text(components: list[_Component], shape: tuple[int, int]) -> list
     inner, outer = [], []
     for c in components:
         w, h = c.x1 - c.x0, c.y1 - c.y0
-        if max(w, h) > 20 * max(1, min(w, h)) and max(w, h) > 0.1 * max(height, width):
+        if thin_strokes and max(w, h) > 20 * max(1, min(w, h)) and max(w, h) > 0.1 * max(height, width):
             continue
         if w > 0.5 * width and c.area < 0.04 * w * h:
             continue  # a sparse curve across half the page: a page edge or fold, not a word
@@ -511,7 +512,7 @@ def segment_page(grey: np.ndarray, settings: SegmentationSettings | None = None)
     if skew:
         ink = rotate(ink, skew)
     components, labels = _components(ink)
-    components = _drop_non_text(components, ink.shape)
+    components = _drop_non_text(components, ink.shape, thin_strokes=settings.remove_rules)
     scale = writing_height(components)
     # Thin strokes much taller than the writing are rules or borders, not letters.
     components = [c for c in components
