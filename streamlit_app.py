@@ -149,7 +149,9 @@ def drawn_image() -> list[tuple[str, np.ndarray]]:
     from streamlit_drawable_canvas import st_canvas
 
     left, middle, _ = st.columns([2, 1, 3], vertical_alignment="bottom")
-    pen = left.slider("Pen width", 2, 20, DEFAULT_PEN)
+    pen = left.slider("Pen width", 2, 20, DEFAULT_PEN,
+                      help="Writing a long line small? A thinner pen (3-4) keeps its letters' loops open, "
+                           "and it reads better; large printed letters read best with the default.")
     if middle.button("Clear canvas"):
         st.session_state["canvas_version"] = st.session_state.get("canvas_version", 0) + 1
     st.caption("Write a word or a few lines with the mouse, a pen or a finger, left to right, letters "
