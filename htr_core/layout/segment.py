@@ -495,6 +495,19 @@ def split_words(line_ink: np.ndarray, gap: float | None = None, scale_limit: flo
     return [(int(a), int(b)) for a, b in words]
 
 
+def _text_components(ink: np.ndarray, settings: SegmentationSettings) -> tuple[list[_Component], np.ndarray, float]:
+    """The ink's components that may be writing (not borders, rules, figures), every component's
+    labels, and the writing height."""
+    components, labels = _components(ink)
+    components = _drop_non_text(components, ink.shape, thin_strokes=settings.remove_rules)
+    scale = writing_height(components)
+    # Thin strokes much taller than the writing are rules or borders, not letters.
+    components = [c for c in components
+                  if not (c.y1 - c.y0 > 3.5 * scale and c.x1 - c.x0 < 0.2 * (c.y1 - c.y0))
+                  and not (c.x1 - c.x0 > 8 * scale and c.y1 - c.y0 < 0.05 * (c.x1 - c.x0))]
+    return drop_figures(components, labels, scale), labels, scale
+
+
 def segment_page(grey: np.ndarray, settings: SegmentationSettings | None = None) -> Segmentation:
     """Lines (in reading order: blocks top to bottom, blocks side by side left to right, each
     block's lines top to bottom) and their words (left to right) of a grey page."""
@@ -511,14 +524,7 @@ def segment_page(grey: np.ndarray, settings: SegmentationSettings | None = None)
     deskewed = rotate(ink_map.flat, skew) if skew else ink_map.flat
     if skew:
         ink = rotate(ink, skew)
-    components, labels = _components(ink)
-    components = _drop_non_text(components, ink.shape, thin_strokes=settings.remove_rules)
-    scale = writing_height(components)
-    # Thin strokes much taller than the writing are rules or borders, not letters.
-    components = [c for c in components
-                  if not (c.y1 - c.y0 > 3.5 * scale and c.x1 - c.x0 < 0.2 * (c.y1 - c.y0))
-                  and not (c.x1 - c.x0 > 8 * scale and c.y1 - c.y0 < 0.05 * (c.x1 - c.x0))]
-    components = drop_figures(components, labels, scale)
+    components, labels, scale = _text_components(ink, settings)
     if not components or scale < 2:
         return Segmentation(width, height, skew, (), (), _to_page_transform(grey.shape, page.shape, skew, sheet), ())
     ys, xs, owner, cores, line_count = _lines_of_pixels(components, labels, scale, settings)
