@@ -42,7 +42,7 @@ def groups_of_one_to_three(items: list) -> list[list]:
         start += size
 
 
-def line_crops(group: list, pen: float = DEFAULT_PEN) -> list[np.ndarray]:
+def line_crops(group: list, pen: float) -> list[np.ndarray]:
     """Each line of ``group`` drawn alone at its place and size on the group's canvas, cut at
     the box of its strokes (the pen's width around them)."""
     placed = iter(fit_to_canvas([line.strokes for line in group]))

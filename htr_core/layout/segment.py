@@ -82,7 +82,7 @@ def _components(ink: np.ndarray) -> tuple[list[_Component], np.ndarray]:
     return parts, labels
 
 
-def _drop_non_text(components: list[_Component], shape: tuple[int, int], thin_strokes: bool = True) -> list[_Component]:
+def _drop_non_text(components: list[_Component], shape: tuple[int, int], thin_strokes: bool) -> list[_Component]:
     """Scanner borders, page edges, and (with ``thin_strokes``) rule-thin strokes far longer than
     any letter; on a drawing, a tall letter drawn with a thin pen ("l") is as thin and as long.
 
